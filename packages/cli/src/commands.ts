@@ -1,0 +1,11 @@
+import type { CommandDef } from 'citty'
+
+type LazyCommand = () => Promise<CommandDef>
+
+/**
+ * Every `frugal` subcommand, loaded only when it is called so that `frugal --help` stays
+ * fast. A package adds its commands by adding one line here.
+ */
+export const subCommands: Record<string, LazyCommand> = {
+  info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
+}

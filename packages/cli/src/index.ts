@@ -1,0 +1,3 @@
+export { main } from './main.ts'
+export { createProgress, type Progress } from './progress.ts'
+export { VERSION } from './version.ts'
