@@ -1,0 +1,21 @@
+export { RetrievalError, type RetrievalErrorCode } from './errors.ts'
+export {
+  type DenseInfo,
+  type DocumentsInfo,
+  type EmbedderInfo,
+  type FileEntry,
+  type FusionOptions,
+  type Hit,
+  INDEX_SET_FILES,
+  INDEX_SET_FORMAT,
+  INDEX_SET_VERSION,
+  type IndexSetManifest,
+  type IndexSetStats,
+  type LexicalInfo,
+  type RetrievalCost,
+  type RetrievalIndex,
+  type RetrievalSettings,
+  type SearchMode,
+  type SearchRequest,
+  type SearchResponse,
+} from './types.ts'
