@@ -1,4 +1,46 @@
 export { AnnError, type AnnErrorCode } from './errors.ts'
+export { FlatIndex, type FlatOptions } from './flat.ts'
+export {
+  ARTIFACT_VERSION,
+  type Artifact,
+  type ArtifactSection,
+  ArtifactWriter,
+  readArtifact,
+  requireSection,
+  type SectionArray,
+  type SectionDtype,
+} from './format.ts'
+export { paretoFrontier } from './frontier.ts'
+export {
+  readBvecs,
+  readFvecs,
+  readIvecs,
+  type VecsExpect,
+  type VecsFile,
+  writeBvecs,
+  writeFvecs,
+  writeIvecs,
+} from './io.ts'
+export { type IvfBuildStage, IvfIndex, type IvfOptions } from './ivf.ts'
+export {
+  assignNearest,
+  type KmeansInit,
+  type KmeansOptions,
+  type KmeansResult,
+  trainKmeans,
+} from './kmeans.ts'
+export { type IndexLoader, indexKinds, loadIndex, registerIndexKind } from './load.ts'
+export { applyRotation, fitPcaRotation, type PcaOptions, type PcaRotation, truncate } from './matryoshka.ts'
+export { Rng } from './random.ts'
+export { TopK } from './topk.ts'
+export {
+  exactGroundTruth,
+  type GroundTruth,
+  type Measurement,
+  measure,
+  type TuneOptions,
+  tune,
+} from './tune.ts'
 export type {
   FrontierPoint,
   IndexKind,
