@@ -1,4 +1,0 @@
-declare module 'stopword' {
-  /** English stopword list of the `stopword` package. */
-  export const eng: string[]
-}
