@@ -1,9 +1,285 @@
-// The main job behind `npm start`: starts every edge worker and the site on 127.0.0.1.
-// Each service registers itself in `services` below as it lands.
-const services: string[] = []
+// The main job behind `npm start` (after scripts/bootstrap.mjs installed the workspace):
+//   1. builds the default index set from the bundled corpus once, cached under .frugal/ by a
+//      content hash of everything that goes into it,
+//   2. starts the retrieval worker with `wrangler dev` on 127.0.0.1 (local R2 under .frugal/),
+//   3. uploads the index set through the API unless the same set is already served,
+//   4. starts the leaderboard site when the workspace has it,
+//   5. prints the URLs and an example request; Ctrl-C stops everything it started.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { join, relative } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
+import { startDevServer, uploadIndexSet } from '../workers/retrieval/scripts/dev-server.ts'
 
-if (services.length === 0) {
-  console.log(
-    'frugal: the workspace is installed and checked; no edge service is defined yet, so nothing was started.',
-  )
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
+const workerDir = join(root, 'workers', 'retrieval')
+const cacheDir = join(root, '.frugal')
+const INDEX_NAME = 'default'
+const BUILD_ARGS = ['index', 'build', '--corpus', 'default']
+/** Sources whose content decides what `frugal index build` writes. */
+const BUILD_INPUTS = [
+  'packages/ann/src',
+  'packages/datasets/src',
+  'packages/models/src',
+  'packages/retrieval/src',
+  'packages/cli/src',
+]
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  DO_NOT_TRACK: '1',
+  XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? join(root, '.tmp', 'config'),
 }
+
+const children: ChildProcess[] = []
+let stopping = false
+
+function log(message: string): void {
+  console.log(`frugal: ${message}`)
+}
+
+function fail(message: string): never {
+  console.error(`frugal: ${message}`)
+  void stop(1)
+  throw new Error(message)
+}
+
+/** Stops every process group this script started, then exits. */
+async function stop(code: number): Promise<void> {
+  if (stopping) return
+  stopping = true
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
+  for (const child of alive) {
+    try {
+      process.kill(-child.pid!, 'SIGTERM')
+    } catch {}
+  }
+  const deadline = Date.now() + 5000
+  while (alive.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  for (const child of alive) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {}
+    }
+  }
+  process.exit(code)
+}
+
+process.on('SIGINT', () => {
+  console.log('')
+  log('stopping…')
+  void stop(0)
+})
+process.on('SIGTERM', () => void stop(0))
+
+/** Starts `command` in its own process group so that stopping it takes its children along. */
+function start(
+  command: string,
+  args: string[],
+  cwd: string,
+  name: string,
+  onLine?: (line: string) => void,
+): ChildProcess {
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buffered = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => {
+      buffered += chunk
+      let nl = buffered.indexOf('\n')
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl)
+        buffered = buffered.slice(nl + 1)
+        onLine?.(line)
+        if (process.env.FRUGAL_VERBOSE || /error|✘/i.test(line)) console.log(`[${name}] ${line}`)
+        nl = buffered.indexOf('\n')
+      }
+    })
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`frugal: ${name} exited (${signal ?? code}); stopping the rest`)
+      void stop(code === 0 ? 1 : (code ?? 1))
+    }
+  })
+  return child
+}
+
+/** Runs a command to completion with inherited output. */
+function run(command: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: 'inherit', detached: true })
+    children.push(child)
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+}
+
+function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
+  if (!existsSync(dir)) return
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry)
+    if (statSync(path).isDirectory()) hashTree(hash, path)
+    else if (!/\.test\.ts$/.test(entry)) {
+      hash.update(relative(root, path))
+      hash.update(readFileSync(path))
+    }
+  }
+}
+
+/** Content hash of the builder sources, the lockfile (corpus and library versions) and the arguments. */
+function inputHash(): string {
+  const hash = createHash('sha256')
+  hash.update(JSON.stringify(BUILD_ARGS))
+  hash.update(readFileSync(join(root, 'pnpm-lock.yaml')))
+  for (const dir of BUILD_INPUTS) hashTree(hash, join(root, dir))
+  return hash.digest('hex').slice(0, 16)
+}
+
+/** The default index set folder, built on first use. */
+async function defaultIndex(): Promise<string> {
+  const key = inputHash()
+  const dir = join(cacheDir, 'indexes', `${INDEX_NAME}-${key}`)
+  if (existsSync(join(dir, 'manifest.json'))) {
+    log(`default index: cached in ${relative(root, dir)}`)
+    return dir
+  }
+  log('building the default index from the bundled State of the Union corpus (once)…')
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  const code = await run(
+    process.execPath,
+    [join(root, 'packages/cli/src/bin.ts'), ...BUILD_ARGS, '--out', tmp],
+    root,
+  )
+  if (code !== 0 || !existsSync(join(tmp, 'manifest.json'))) {
+    rmSync(tmp, { recursive: true, force: true })
+    fail(`"frugal ${BUILD_ARGS.join(' ')}" failed (exit ${code})`)
+  }
+  // Drop older cached builds; the rename makes the new one appear whole or not at all.
+  for (const old of readdirSync(join(cacheDir, 'indexes'))) {
+    if (old.startsWith(`${INDEX_NAME}-`) && !old.includes('.tmp-')) {
+      rmSync(join(cacheDir, 'indexes', old), { recursive: true, force: true })
+    }
+  }
+  renameSync(tmp, dir)
+  return dir
+}
+
+/** The local upload secret in workers/retrieval/.dev.vars (git-ignored), made once. */
+function localToken(): string {
+  const file = join(workerDir, '.dev.vars')
+  const existing = existsSync(file)
+    ? /^UPLOAD_TOKEN\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(file, 'utf8'))
+    : null
+  if (existing) return existing[1]!
+  const token = randomBytes(24).toString('base64url')
+  const rest = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  writeFileSync(file, `${rest}${rest && !rest.endsWith('\n') ? '\n' : ''}UPLOAD_TOKEN="${token}"\n`, {
+    mode: 0o600,
+  })
+  return token
+}
+
+/** Uploads the set unless the worker already serves these exact files. */
+async function seed(url: string, dir: string, token: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    files: Record<string, { sha256: string }>
+  }
+  const current = await fetch(`${url}/v1/indexes`, { signal: AbortSignal.timeout(10_000) })
+  if (current.ok) {
+    const { indexes } = (await current.json()) as {
+      indexes: { name: string; files: { name: string; sha256: string }[] }[]
+    }
+    const served = indexes.find((i) => i.name === INDEX_NAME)
+    const same =
+      served !== undefined &&
+      Object.entries(manifest.files).every(([f, e]) =>
+        served.files.some((s) => s.name === f && s.sha256 === e.sha256),
+      )
+    if (same) {
+      log(`local R2 already serves this build of "${INDEX_NAME}"`)
+      return
+    }
+  }
+  log(`uploading "${INDEX_NAME}" to the local R2 through PUT /v1/indexes/${INDEX_NAME}…`)
+  try {
+    await uploadIndexSet(url, INDEX_NAME, dir, token)
+  } catch (err) {
+    fail(`uploading the default index failed: ${(err as Error).message}`)
+  }
+}
+
+/** Starts the leaderboard site if the workspace has it; resolves with its URL once printed. */
+function startSite(): Promise<string | undefined> {
+  if (!existsSync(join(root, 'apps', 'leaderboard', 'package.json'))) return Promise.resolve(undefined)
+  log('starting the leaderboard site…')
+  const pnpm = process.env.FRUGAL_PNPM ?? 'pnpm@12.4.2'
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 180_000)
+    start('npx', ['-y', pnpm, '--filter', '@frugal/leaderboard', 'run', 'serve'], root, 'site', (line) => {
+      const match = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+[^\s]*)/.exec(stripVTControlCharacters(line))
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+  })
+}
+
+mkdirSync(join(cacheDir, 'indexes'), { recursive: true })
+const indexDir = await defaultIndex()
+const token = localToken()
+log('starting the retrieval worker (wrangler dev, 127.0.0.1)…')
+const sitePromise = startSite()
+let api: string
+try {
+  const server = await startDevServer({
+    persistTo: join(cacheDir, 'wrangler-state'),
+    env,
+    onLine: (line) => {
+      if (process.env.FRUGAL_VERBOSE || /error|✘/i.test(line)) console.log(`[worker] ${line}`)
+    },
+  })
+  children.push(server.process)
+  server.process.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`frugal: the worker exited (${signal ?? code}); stopping the rest`)
+      void stop(1)
+    }
+  })
+  api = server.url
+} catch (err) {
+  fail((err as Error).message)
+}
+await seed(api, indexDir, token)
+const site = await sitePromise
+
+console.log(`
+  Retrieval API   ${api}
+  API reference   ${api}/docs
+  OpenAPI         ${api}/openapi.json${site ? `\n  Leaderboard     ${site}` : ''}
+
+  Try:
+    curl -s ${api}/v1/indexes/${INDEX_NAME}/search \\
+      -H 'content-type: application/json' \\
+      -d '{"query":"tariffs on imported goods","k":3,"mode":"hybrid"}'
+
+  Upload token (local only): workers/retrieval/.dev.vars
+  Press Ctrl-C to stop.
+`)

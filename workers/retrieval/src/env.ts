@@ -1,9 +1,11 @@
-import type { R2Bucket } from '@cloudflare/workers-types'
+import type { Fetcher, R2Bucket } from '@cloudflare/workers-types'
 
 /** The worker's bindings (wrangler.jsonc `r2_buckets` and `vars`, plus the upload secret). */
 export interface Bindings {
   /** R2 bucket holding the uploaded index sets. */
   INDEXES: R2Bucket
+  /** Static assets (`.assets/`): the API reference page's script. */
+  ASSETS?: Fetcher
   /** Bearer token that `PUT /v1/indexes/{name}` requires (`wrangler secret put UPLOAD_TOKEN`). */
   UPLOAD_TOKEN?: string
   /** Largest index set (sum of its artifact bytes) this worker accepts and loads. */

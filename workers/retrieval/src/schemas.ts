@@ -21,11 +21,10 @@ export const SearchMode = z.enum(['dense', 'lexical', 'hybrid']).openapi({
 })
 
 const searchFields = {
-  query: z
-    .string()
-    .max(MAX_QUERY_CHARS)
-    .optional()
-    .openapi({ description: 'Text query; embedded in the worker with the index set’s embedder.', example: 'tariff on imports' }),
+  query: z.string().max(MAX_QUERY_CHARS).optional().openapi({
+    description: 'Text query; embedded in the worker with the index set’s embedder.',
+    example: 'tariff on imports',
+  }),
   vector: z
     .array(z.number())
     .min(1)
@@ -41,7 +40,13 @@ const searchFields = {
     .max(MAX_VECTOR_DIMS)
     .optional()
     .openapi({ description: 'AdANNS scan dims `d_s`: leading embedding dims used to score candidates.' }),
-  nprobe: z.number().int().min(1).max(1 << 16).optional().openapi({ description: 'IVF lists probed.' }),
+  nprobe: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 16)
+    .optional()
+    .openapi({ description: 'IVF lists probed.' }),
   budget: z
     .number()
     .positive()
@@ -59,7 +64,11 @@ const searchFields = {
 function checkSearch(body: SearchRequest, ctx: z.RefinementCtx): void {
   const q = body.query
   if (q === undefined && body.vector === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['query'], message: 'give either `query` (text) or `vector` (numbers)' })
+    ctx.addIssue({
+      code: 'custom',
+      path: ['query'],
+      message: 'give either `query` (text) or `vector` (numbers)',
+    })
   } else if (q !== undefined && body.vector !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['vector'], message: 'give either `query` or `vector`, not both' })
   } else if (q !== undefined && q.trim() === '') {
@@ -107,13 +116,20 @@ export const BatchBody = z
       .openapi({ description: `1..${MAX_BATCH} search requests, each as for \`search\`.` }),
   })
   .openapi('BatchSearchRequest', {
-    example: { queries: [{ query: 'tariff on imports', k: 3 }, { query: 'civil war', k: 3, mode: 'lexical' }] },
+    example: {
+      queries: [
+        { query: 'tariff on imports', k: 3 },
+        { query: 'civil war', k: 3, mode: 'lexical' },
+      ],
+    },
   })
 
 export const Hit = z
   .object({
     id: z.string().openapi({ description: 'Document id from the index set’s document store.' }),
-    score: z.number().openapi({ description: 'Similarity (dense), BM25 score (lexical) or fused RRF score (hybrid).' }),
+    score: z
+      .number()
+      .openapi({ description: 'Similarity (dense), BM25 score (lexical) or fused RRF score (hybrid).' }),
     title: z.string(),
     snippet: z.string().openapi({ description: 'The start of the document text.' }),
   })
@@ -121,9 +137,13 @@ export const Hit = z
 
 export const Cost = z
   .object({
-    dims: z.number().int().openapi({ description: 'Embedding dims read per scored candidate (0 for lexical).' }),
+    dims: z
+      .number()
+      .int()
+      .openapi({ description: 'Embedding dims read per scored candidate (0 for lexical).' }),
     candidates: z.number().int().openapi({ description: 'Vectors or codes scored.' }),
     flops: z.number().openapi({ description: 'Distance FLOPs (a multiply-add counts 2).' }),
+    lexicalCandidates: z.number().int().openapi({ description: 'Documents scored by BM25 (0 for dense).' }),
   })
   .openapi('Cost')
 
@@ -137,6 +157,10 @@ export const Settings = z
     rerank: z.number().int().optional(),
     budget: z.number().optional(),
     targetRecall: z.number().optional(),
+    fusion: z
+      .object({ k: z.number(), denseWeight: z.number(), lexicalWeight: z.number(), depth: z.number() })
+      .optional()
+      .openapi({ description: 'Reciprocal-rank fusion parameters (hybrid).' }),
   })
   .openapi('Settings', { description: 'The settings the search actually ran with.' })
 
@@ -144,7 +168,9 @@ export const SearchResponse = z
   .object({ index: z.string(), hits: z.array(Hit), cost: Cost, settings: Settings })
   .openapi('SearchResponse')
 
-export const BatchResponse = z.object({ index: z.string(), results: z.array(SearchResponse) }).openapi('BatchSearchResponse')
+export const BatchResponse = z
+  .object({ index: z.string(), results: z.array(SearchResponse) })
+  .openapi('BatchSearchResponse')
 
 export const ErrorResponse = z
   .object({
@@ -157,7 +183,12 @@ export const ErrorResponse = z
   .openapi('Error')
 
 export const FrontierPoint = z
-  .object({ settings: z.record(z.string(), z.number()), recall: z.number(), k: z.number(), flops: z.number() })
+  .object({
+    settings: z.record(z.string(), z.number()),
+    recall: z.number(),
+    k: z.number(),
+    flops: z.number(),
+  })
   .openapi('FrontierPoint')
 
 export const IndexSummary = z

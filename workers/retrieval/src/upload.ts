@@ -14,7 +14,11 @@ function unsupported(contentType: string): ApiError {
   )
 }
 
-function addFile(files: Map<string, Uint8Array>, rawName: string, data: Uint8Array): void {
+function addFile(
+  files: Map<string, Uint8Array<ArrayBuffer>>,
+  rawName: string,
+  data: Uint8Array<ArrayBuffer>,
+): void {
   const name = rawName.replace(/^(\.\/)+/, '')
   if (!FILE_NAME.test(name)) {
     throw new ApiError(
@@ -25,7 +29,9 @@ function addFile(files: Map<string, Uint8Array>, rawName: string, data: Uint8Arr
     )
   }
   if (files.has(name)) {
-    throw new ApiError(422, 'ARTIFACT_REJECTED', `file "${name}" appears twice in the upload`, { field: 'files' })
+    throw new ApiError(422, 'ARTIFACT_REJECTED', `file "${name}" appears twice in the upload`, {
+      field: 'files',
+    })
   }
   if (files.size >= MAX_UPLOAD_FILES) {
     throw new ApiError(422, 'ARTIFACT_REJECTED', `an index set holds at most ${MAX_UPLOAD_FILES} files`, {
@@ -40,39 +46,55 @@ function addFile(files: Map<string, Uint8Array>, rawName: string, data: Uint8Arr
  * tar archive (`tar -C dir -cf - .`) or as multipart form data with one file part per artifact
  * (the part's filename, or else its field name, is the file name). Folders are not allowed.
  */
-export async function readUpload(request: Request): Promise<Map<string, Uint8Array>> {
+export async function readUpload(request: Request): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
   const contentType = (request.headers.get('content-type') ?? '').toLowerCase()
-  const files = new Map<string, Uint8Array>()
+  const files = new Map<string, Uint8Array<ArrayBuffer>>()
   if (contentType.startsWith('application/x-tar') || contentType.startsWith('application/tar')) {
     const bytes = new Uint8Array(await request.arrayBuffer())
-    let entries: ReturnType<typeof parseTar>
+    let entries: { name: string; type?: string | undefined; data?: Uint8Array }[]
     try {
       entries = parseTar(bytes)
     } catch (cause) {
-      throw new ApiError(422, 'ARTIFACT_REJECTED', 'the body is not a readable tar archive', { cause, field: 'body' })
+      throw new ApiError(422, 'ARTIFACT_REJECTED', 'the body is not a readable tar archive', {
+        cause,
+        field: 'body',
+      })
     }
     for (const entry of entries) {
       if (entry.type === 'directory') continue
       if (entry.type !== 'file' && entry.type !== undefined) {
-        throw new ApiError(422, 'ARTIFACT_REJECTED', `tar entry "${entry.name}" is a ${entry.type}, not a file`, {
-          field: 'files',
-        })
+        throw new ApiError(
+          422,
+          'ARTIFACT_REJECTED',
+          `tar entry "${entry.name}" is a ${entry.type}, not a file`,
+          {
+            field: 'files',
+          },
+        )
       }
-      addFile(files, entry.name, entry.data ?? new Uint8Array(0))
+      // Views into the request's own buffer: no copy.
+      addFile(files, entry.name, (entry.data as Uint8Array<ArrayBuffer> | undefined) ?? new Uint8Array(0))
     }
   } else if (contentType.startsWith('multipart/form-data')) {
     let form: FormData
     try {
       form = await request.formData()
     } catch (cause) {
-      throw new ApiError(400, 'INVALID_REQUEST', 'the body is not valid multipart/form-data', { cause, field: 'body' })
+      throw new ApiError(400, 'INVALID_REQUEST', 'the body is not valid multipart/form-data', {
+        cause,
+        field: 'body',
+      })
     }
     for (const [field, value] of form.entries()) {
       if (typeof value === 'string') {
         throw new ApiError(400, 'INVALID_REQUEST', `form field "${field}" must be a file part`, { field })
       }
       const file = value as File
-      addFile(files, file.name && file.name !== 'blob' ? file.name : field, new Uint8Array(await file.arrayBuffer()))
+      addFile(
+        files,
+        file.name && file.name !== 'blob' ? file.name : field,
+        new Uint8Array(await file.arrayBuffer()),
+      )
     }
   } else {
     throw unsupported(contentType || '(none)')
