@@ -80,9 +80,9 @@ export async function readAnnBenchmarksHdf5(path: string): Promise<AnnBenchmarks
       if (!(entity instanceof lib.Dataset))
         throw new AnnError('CORRUPT', `${path}: '${name}' is not a dataset`)
       const shape = entity.shape
-      if (!shape || shape.length !== 2) throw new AnnError('CORRUPT', `${path}: '${name}' is not 2-D`)
+      if (shape?.length !== 2) throw new AnnError('CORRUPT', `${path}: '${name}' is not 2-D`)
       const value = entity.value
-      const [n, dim] = shape as [number, number]
+      const [n, dim] = shape as unknown as [number, number]
       if (!ArrayBuffer.isView(value) || (value as unknown as { length: number }).length !== n * dim) {
         throw new AnnError('CORRUPT', `${path}: '${name}' has no numeric ${n} x ${dim} data`)
       }

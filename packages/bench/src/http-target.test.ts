@@ -75,8 +75,8 @@ describe('http target', () => {
     })
     expect(result.status).toBe('complete')
     expect(result.target).toEqual({ kind: 'http', description: `POST ${base}/batch` })
-    expect(result.metrics.latency_ms!.p50).toBeGreaterThanOrEqual(10)
-    expect(result.metrics.latency_ms!.p50).toBeLessThan(40)
+    // The server holds every answer 10 ms: no measured latency can be shorter.
+    expect(result.metrics.latency_ms!.min).toBeGreaterThanOrEqual(10)
     for (const [x, y] of seen) expect(y).toBe((x as number) * 2)
     // Keep-alive: 22 sequential requests over very few connections.
     expect(sockets.size).toBeLessThanOrEqual(2)
@@ -107,8 +107,8 @@ describe('http target', () => {
     })
     expect(outcome.error).toBeUndefined()
     expect(outcome.requests).toBe(60)
-    // The server answers in 10 ms without queueing, so no request waits long at 200/s.
-    expect(outcome.latencyMs!.p50).toBeLessThan(60)
+    expect(outcome.measuredFrom).toBe('scheduled_arrival')
+    expect(outcome.latencyMs!.min).toBeGreaterThanOrEqual(10)
   })
 
   it('fails the run on an HTTP error status, a wrong output count, or a bad template', async () => {

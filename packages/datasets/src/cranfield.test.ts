@@ -58,7 +58,7 @@ describe('Cranfield parsers', () => {
   })
 
   it('maps relevance codes 1..4 to gains 4..1 and -1 to 0', async () => {
-    expect([1, 2, 3, 4, -1].map(cranfieldGain)).toEqual([4, 3, 2, 1, 0])
+    expect([1, 2, 3, 4, -1].map((c) => cranfieldGain(c))).toEqual([4, 3, 2, 1, 0])
     const qrels = await parseCranfieldQrels(splitLines('1 184 2 \n1 12 1\n1 486 -1\n3 5 4\n'))
     expect(qrels.get('1')).toEqual(
       new Map([
@@ -68,6 +68,8 @@ describe('Cranfield parsers', () => {
       ]),
     )
     expect(qrels.get('3')?.get('5')).toBe(1)
+    const lenient = await parseCranfieldQrels(['1 486 -1'], 'cranqrel', undefined, 4)
+    expect(lenient.get('1')?.get('486')).toBe(4)
   })
 
   it('names file and line of malformed records', async () => {

@@ -96,8 +96,8 @@ export async function* parseCranfieldQueries(source: LineSource, file = 'cran.qr
  * Cleverdon's relevance codes → gains: 1 (complete answer) → 4, 2 → 3, 3 → 2,
  * 4 (minimum interest) → 1; -1 (no interest) → 0, i.e. judged non-relevant.
  */
-export function cranfieldGain(code: number): number {
-  if (code === -1) return 0
+export function cranfieldGain(code: number, minusOneGain = 0): number {
+  if (code === -1) return minusOneGain
   if (code >= 1 && code <= 4) return 5 - code
   throw new RangeError(`unknown Cranfield relevance code ${code}`)
 }
@@ -106,11 +106,13 @@ export function cranfieldGain(code: number): number {
  * Parses `cranqrel` (`query doc code` per line, whitespace-separated) into gains with
  * {@link cranfieldGain}. Query numbers are file positions in `cran.qry` (1-based).
  * @param queryCount when given, query numbers outside `1..queryCount` are refused
+ * @param minusOneGain gain of code -1 (default 0: judged non-relevant)
  */
 export async function parseCranfieldQrels(
   source: LineSource,
   file = 'cranqrel',
   queryCount?: number,
+  minusOneGain = 0,
 ): Promise<Qrels> {
   const qrels: Qrels = new Map()
   let line = 0
@@ -140,7 +142,7 @@ export async function parseCranfieldQrels(
       judged = new Map()
       qrels.set(qid, judged)
     }
-    judged.set(String(d), cranfieldGain(c))
+    judged.set(String(d), cranfieldGain(c, minusOneGain))
   }
   return qrels
 }

@@ -81,7 +81,9 @@ describe('frugal bench', () => {
     const result = parseResult(await readFile(join(dir, 'single.json'), 'utf8'), 'single.json')
     expect(result.status).toBe('complete')
     expect(result.metrics.requests).toBe(25)
-    expect(Math.abs(result.metrics.latency_ms!.p50 - 10)).toBeLessThan(3)
+    // The precision of the measurement is tested in @frugal/bench; here only that it is wired up.
+    expect(result.metrics.latency_ms!.p50).toBeGreaterThanOrEqual(10)
+    expect(result.metrics.latency_ms!.p50).toBeLessThan(40)
     expect(result.method.parameters).toEqual({ sleep_ms: 10, mode: 'echo' })
     expect(result.provenance.command).toMatch(/^frugal bench run --scenario single_stream --requests 25 /)
     expect(result.metrics.energy!.energy_method).toBe('estimate')
