@@ -25,7 +25,11 @@ const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
 const workerDir = join(root, 'workers', 'retrieval')
 const cacheDir = join(root, '.frugal')
 const INDEX_NAME = 'default'
-const BUILD_ARGS = ['index', 'build', '--corpus', 'default']
+/**
+ * 128 dims keep the default set (12,895 passages) within the worker's MAX_INDEX_BYTES, so it
+ * loads in a 128 MB isolate (workers/retrieval/README.md "Limits"); AdANNS still scans any prefix.
+ */
+const BUILD_ARGS = ['index', 'build', '--corpus', 'default', '--dims', '128', '--name', INDEX_NAME]
 /** Sources whose content decides what `frugal index build` writes. */
 const BUILD_INPUTS = [
   'packages/ann/src',

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { type AppEnv, byteLimit, DEFAULT_CACHE_BUDGET_BYTES, DEFAULT_MAX_INDEX_BYTES } from './env.ts'
 import { ApiError } from './errors.ts'
+import { estimateMemory } from './store.ts'
 
 /** Largest `search` body: a 4096-number vector as JSON fits easily. */
 export const SEARCH_BODY_BYTES = 128 * 1024
@@ -13,8 +14,9 @@ const UPLOAD_OVERHEAD_BYTES = 256 * 1024
 /** The byte limits in force for this request's bindings. */
 export function limitsOf(env: AppEnv['Bindings']): { maxIndexBytes: number; cacheBudgetBytes: number } {
   const maxIndexBytes = byteLimit(env.MAX_INDEX_BYTES, DEFAULT_MAX_INDEX_BYTES)
+  // A set that may be uploaded must also fit the cache on its own.
   const cacheBudgetBytes = Math.max(
-    maxIndexBytes,
+    estimateMemory(maxIndexBytes),
     byteLimit(env.CACHE_BUDGET_BYTES, DEFAULT_CACHE_BUDGET_BYTES),
   )
   return { maxIndexBytes, cacheBudgetBytes }
