@@ -35,7 +35,8 @@ describe('poisson arrivals', () => {
     expect(poissonArrivals(rate, 5000, 43)).not.toEqual(arrivals)
   })
 
-  it('sends requests open-loop: the actual send times pass the KS test too', async () => {
+  // Timing on a shared machine: a burst of load from other processes can stall the event loop.
+  it('sends requests open-loop: the actual send times pass the KS test too', { retry: 2 }, async () => {
     const rate = 50
     const sent: number[] = []
     const target = functionTarget(async (batch) => {

@@ -8,5 +8,6 @@ type LazyCommand = () => Promise<CommandDef>
  */
 export const subCommands: Record<string, LazyCommand> = {
   ann: () => import('./commands/ann.ts').then((m) => m.annCommand as CommandDef),
+  bench: () => import('./commands/bench.ts').then((m) => m.benchCommand as CommandDef),
   info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
 }
