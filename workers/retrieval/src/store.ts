@@ -176,7 +176,13 @@ export class IndexStore {
 
   #remember(name: string, head: IndexHead, index: RetrievalIndex): Entry {
     const now = Date.now()
-    const entry: Entry = { head, index, memoryBytes: estimateMemory(head.bytes), lastUsed: now, checkedAt: now }
+    const entry: Entry = {
+      head,
+      index,
+      memoryBytes: estimateMemory(head.bytes),
+      lastUsed: now,
+      checkedAt: now,
+    }
     this.#entries.set(name, entry)
     return entry
   }
