@@ -56,8 +56,15 @@ function log(message: string): void {
 
 function fail(message: string): never {
   console.error(`frugal: ${message}`)
-  void stop(1)
-  throw new Error(message)
+  stopping = true
+  for (const child of children) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {}
+    }
+  }
+  process.exit(1)
 }
 
 /** Stops every process group this script started, then exits. */

@@ -266,7 +266,16 @@ export function createApp(store = new IndexStore()) {
   })
   app.get(
     '/docs',
-    Scalar({ url: '/openapi.json', pageTitle: 'Frugal retrieval API', cdn: '/docs/scalar.js' }),
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'Frugal retrieval API',
+      // Self-hosted bundle (static assets), and none of the features that call hosted services.
+      cdn: '/docs/scalar.js',
+      telemetry: false,
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: 'never',
+    }),
   )
 
   // The asset router serves this before the worker runs; this route covers runtimes that route
