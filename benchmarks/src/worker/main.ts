@@ -104,14 +104,15 @@ async function coldRequest(persistTo: string, vars: Record<string, string>, quer
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const { dir, manifest } = await indexSet()
-const setBytes = Object.values(manifest.files).reduce((s, f) => s + f.bytes, 0)
+const setBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
 const persistTo = join(cacheDir, `state-${process.pid}`)
 rmSync(persistTo, { recursive: true, force: true })
 mkdirSync(persistTo, { recursive: true })
 const token = randomBytes(18).toString('base64url')
-// The set is larger than the default MAX_INDEX_BYTES would accept only if the builder grows;
-// the limit is raised to the set's size so the run measures serving, and the notes say so.
-const vars = { UPLOAD_TOKEN: token, MAX_INDEX_BYTES: String(Math.max(setBytes + 1, 50_331_648)) }
+// A 100k-document set (texts + BM25 + vectors) is far larger than the 40 MiB a 128 MB isolate
+// can hold (workers/retrieval/README.md "Limits"). `wrangler dev` does not enforce the isolate
+// limit, so the run raises MAX_INDEX_BYTES to measure serving latency; the notes say so.
+const vars = { UPLOAD_TOKEN: token, MAX_INDEX_BYTES: String(setBytes + 1_048_576) }
 const queries = sampleQueries(loadDefaultCorpus(), 2000, SEED + 1)
 const results: { file: string; result: BenchResult }[] = []
 
@@ -175,7 +176,7 @@ try {
         backend: 'workerd (wrangler dev)',
         artifactBytes: setBytes,
         energy: false as const,
-        notes: `Cold first request of a fresh worker (R2 read + load of the ${setBytes}-byte set), median of ${COLD_RUNS} restarts: ${coldTotal.toFixed(1)} ms end to end, Server-Timing load ${coldLoad.toFixed(1)} ms. Upload of the set (PUT, validated): ${uploadMs.toFixed(0)} ms. Client and worker share the 2-core machine.`,
+        notes: `Cold first request of a fresh worker (R2 read + load of the ${setBytes}-byte set), median of ${COLD_RUNS} restarts: ${coldTotal.toFixed(1)} ms end to end, Server-Timing load ${coldLoad.toFixed(1)} ms. Upload of the set (PUT, validated): ${uploadMs.toFixed(0)} ms. The ${setBytes}-byte set exceeds what a 128 MB Workers isolate holds (MAX_INDEX_BYTES raised for this local run; wrangler dev does not enforce the isolate limit). Client and worker share the 2-core machine.`,
       }
       say(`${mode}: single stream…`)
       const single = await runBenchmark({
