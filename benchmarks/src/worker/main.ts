@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '100' },
     cold: { type: 'string', default: '3' },
     set: { type: 'string' },
+    modes: { type: 'string', default: 'dense,hybrid,lexical' },
   },
 })
 const SIZE = Number(args.size)
@@ -173,7 +174,8 @@ try {
       { mode: 'hybrid', body: (q: string) => ({ query: q, k: 10, mode: 'hybrid' }) },
       { mode: 'lexical', body: (q: string) => ({ query: q, k: 10, mode: 'lexical' }) },
     ]
-    for (const { mode, body } of modes) {
+    const wanted = new Set(args.modes.split(','))
+    for (const { mode, body } of modes.filter((m) => wanted.has(m.mode))) {
       const target = httpTarget({
         url: `${live.url}/v1/indexes/${NAME}/search`,
         body: '{{input}}',
