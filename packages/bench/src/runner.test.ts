@@ -108,6 +108,25 @@ describe('poisson arrivals', () => {
   })
 })
 
+describe('rate search limits', () => {
+  it('gives up after three halvings when even a light load misses the bound', async () => {
+    const slow = functionTarget(
+      (batch) => new Promise<readonly unknown[]>((r) => setTimeout(() => r(batch), 30)),
+    )
+    const outcome = await runScenario(slow, inputs, {
+      scenario: 'poisson',
+      ratePerS: 80,
+      latencyBoundMs: 10,
+      minRequests: 8,
+      minDurationS: 0,
+      warmupRequests: 0,
+    })
+    expect(outcome.poisson!.search!.map((s) => s.rate_per_s)).toEqual([80, 40, 20, 10])
+    expect(outcome.poisson!.maxRateUnderBoundPerS).toBeUndefined()
+    expect(outcome.error?.message).toMatch(/no tried rate kept p99 under 10 ms/)
+  })
+})
+
 describe('closed-loop scenarios', () => {
   it('runs until both the minimum count and the minimum duration are met', async () => {
     const outcome = await runScenario(double, inputs, {

@@ -413,6 +413,8 @@ async function searchRate<W>(
     const lo = best?.scenario.rate_per_s
     const hi = lowestFailing?.scenario.rate_per_s
     if (lo !== undefined && hi !== undefined && (hi - lo) / lo < 0.05) break
+    // Three halvings without a pass: the bound is below the service time, not a matter of load.
+    if (lo === undefined && rate <= scenario.rate_per_s! / 8) break
     rate = lo !== undefined && hi !== undefined ? (lo + hi) / 2 : passed ? rate * 2 : rate / 2
   }
   const chosen = best ?? lowestFailing
