@@ -58,6 +58,18 @@ describe('poisson arrivals', () => {
     expect(outcome.poisson!.achievedRatePerS).toBeLessThan(rate * 1.6)
   })
 
+  it('never reports a negative latency when a timer fires early and the answer is instant', async () => {
+    const outcome = await runScenario(double, inputs, {
+      scenario: 'poisson',
+      ratePerS: 500,
+      minRequests: 200,
+      minDurationS: 0,
+      warmupRequests: 0,
+    })
+    expect(outcome.requests).toBe(200)
+    expect(Math.min(...outcome.latencySamplesMs)).toBeGreaterThanOrEqual(0)
+  })
+
   it('counts queueing: an overloaded serial target shows growing latency and a lower achieved rate', async () => {
     let queue = Promise.resolve()
     const slow = functionTarget((batch) => {

@@ -331,7 +331,7 @@ async function runPoisson<W>(
   for (let i = 0; i < count && !error; i++) {
     const due = startMs + arrivals[i]!
     const wait = due - performance.now()
-    if (wait > 0.5) await sleep(wait)
+    if (wait > 0.25) await sleep(wait)
     if (performance.now() > deadline) {
       error = new BenchError(
         'TIME_BUDGET_EXCEEDED',
@@ -340,12 +340,14 @@ async function runPoisson<W>(
       break
     }
     const batch = next(1)
+    const sent = performance.now()
     pending.push(
       target.request(batch).then(
         (outputs) => {
           const end = performance.now()
-          // Measured from the scheduled arrival, so time spent queued behind earlier requests counts.
-          latencies[i] = end - due
+          // Measured from the scheduled arrival, so time spent queued behind earlier requests counts
+          // (a timer that fired a little early counts from the actual send, so never below zero).
+          latencies[i] = end - Math.min(due, sent)
           lastCompletion = Math.max(lastCompletion, end)
           completed++
           hooks.onOutputs?.(batch, outputs)

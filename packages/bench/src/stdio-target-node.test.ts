@@ -43,7 +43,9 @@ describe('stdio target', () => {
     expect(result.status).toBe('complete')
     const latency = result.metrics.latency_ms!
     expect(latency.count).toBe(40)
-    expect(Math.abs(latency.p50 - 20)).toBeLessThan(3)
+    // A few ms: pipes and process wake-ups add a little, more on a busy machine; never less than the sleep.
+    expect(latency.p50).toBeGreaterThanOrEqual(19.5)
+    expect(latency.p50).toBeLessThan(25)
     expect(latency.min).toBeGreaterThanOrEqual(19.5)
     // Closed loop: the wall time is the sum of the latencies plus the harness's own small gaps.
     const perS = result.metrics.throughput!.items_per_s
