@@ -208,7 +208,8 @@ function parseParams(value: string | boolean | undefined): Record<string, string
 
 const quote = (a: string) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)
 
-async function measure(target: Target, args: LoadArgs): Promise<void> {
+/** Everything a run needs from the command line, checked before any program is started. */
+async function prepare(args: LoadArgs) {
   const settings = settingsFrom(args)
   const inputsFile = args.inputs as string
   const inputs = await readInputs(inputsFile)
@@ -222,6 +223,16 @@ async function measure(target: Target, args: LoadArgs): Promise<void> {
   for (const path of artifacts ?? []) {
     await stat(path).catch(() => fail(`--artifact: cannot read ${path}`))
   }
+  parseParams(args.params)
+  int('dataset-size', args['dataset-size'])
+  return { settings, inputsFile, inputs, energyMode, tdp, artifacts }
+}
+
+async function measure(
+  target: Target,
+  args: LoadArgs,
+  { settings, inputsFile, inputs, energyMode, tdp, artifacts }: Awaited<ReturnType<typeof prepare>>,
+): Promise<void> {
   const total =
     settings.scenario === 'offline' ? (settings.batchSize ?? inputs.length) : (settings.minRequests ?? 100)
   const bar = createProgress(`bench ${settings.scenario}`, total, { quiet: args.quiet === true })
@@ -316,9 +327,8 @@ const runCommand = defineCommand({
       const end = rawArgs.indexOf('--')
       const command = end === -1 ? [] : rawArgs.slice(end + 1)
       if (command.length === 0) fail('--: give the command to benchmark after --, e.g. -- python predict.py')
-      settingsFrom(args)
-      await readInputs(args.inputs)
-      await measure(stdioTarget(command, { skipNonJson: args['skip-non-json'] }), args)
+      const prepared = await prepare(args)
+      await measure(stdioTarget(command, { skipNonJson: args['skip-non-json'] }), args, prepared)
     }),
 })
 
@@ -354,7 +364,7 @@ const httpCommand = defineCommand({
   run: ({ args, rawArgs }) =>
     guarded(async () => {
       checkFlags(rawArgs, httpArgs)
-      settingsFrom(args)
+      const prepared = await prepare(args)
       const headers: Record<string, string> = {}
       for (const h of (args.header ?? '').split(';').filter((s) => s.trim() !== '')) {
         const at = h.indexOf(':')
@@ -377,7 +387,7 @@ const httpCommand = defineCommand({
       } catch (error) {
         fail(`--${(error as Error).message}`)
       }
-      await measure(target, args)
+      await measure(target, args, prepared)
     }),
 })
 
