@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { timerLatenessWhile } from '../test/timer-noise.ts'
 import { BenchError } from './errors.ts'
 import { poissonArrivals } from './random.ts'
 import { resolveScenario, runScenario } from './runner.ts'
@@ -36,20 +37,27 @@ describe('poisson arrivals', () => {
   })
 
   // Timing on a shared machine: a burst of load from other processes can stall the event loop.
-  it('sends requests open-loop: the actual send times pass the KS test too', { retry: 2 }, async () => {
+  it('sends requests open-loop: the actual send times pass the KS test too', { retry: 2 }, async (ctx) => {
     const rate = 50
     const sent: number[] = []
     const target = functionTarget(async (batch) => {
       sent.push(performance.now())
       return batch
     })
-    const outcome = await runScenario(target, inputs, {
-      scenario: 'poisson',
-      ratePerS: rate,
-      minRequests: 250,
-      minDurationS: 0,
-      warmupRequests: 0,
-    })
+    const { value: outcome, latenessP90Ms } = await timerLatenessWhile(
+      runScenario(target, inputs, {
+        scenario: 'poisson',
+        ratePerS: rate,
+        minRequests: 250,
+        minDurationS: 0,
+        warmupRequests: 0,
+      }),
+    )
+    // Stalls of several ms (mean gap 20 ms) bunch the sends and distort their distribution. The
+    // schedule itself is tested above; the sends can only be judged on a machine that keeps time.
+    if (latenessP90Ms > 2) {
+      ctx.skip(`timers fire up to ${latenessP90Ms.toFixed(1)} ms late: too busy to judge send times`)
+    }
     expect(outcome.error).toBeUndefined()
     expect(sent).toHaveLength(250)
     const gaps = sent.slice(1).map((t, i) => (t - sent[i]!) / 1000)
