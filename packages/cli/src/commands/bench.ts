@@ -38,7 +38,8 @@ const loadArgs = {
   },
   requests: {
     type: 'string',
-    description: 'Measure exactly N requests (offline: N items in the one query)',
+    description:
+      'Measure exactly N requests; with --duration, at least N (offline: N items in the one query)',
     valueHint: 'N',
   },
   duration: { type: 'string', description: 'Measure for at least S seconds', valueHint: 'S' },
@@ -146,10 +147,14 @@ function settingsFrom(args: LoadArgs): ScenarioSettings {
   const settings: ScenarioSettings = { scenario: name }
   if (name === 'offline') {
     if (requests !== undefined) settings.batchSize = requests
+  } else if (requests !== undefined && duration !== undefined) {
+    // Both: at least N requests and at least S seconds (MLPerf's min query count and min duration).
+    settings.minRequests = requests
+    settings.minDurationS = duration
   } else if (requests !== undefined) {
     settings.minRequests = requests
     settings.maxRequests = requests
-    settings.minDurationS = duration ?? 0
+    settings.minDurationS = 0
   } else if (duration !== undefined) {
     settings.minRequests = 1
     settings.minDurationS = duration
