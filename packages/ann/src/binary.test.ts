@@ -97,6 +97,18 @@ describe('binary index', () => {
       // The median splits the rows in half (ties aside).
       expect(Math.abs(set - n / 2)).toBeLessThanOrEqual(1)
     }
+    // The selection-based median equals the sorted median, also with many ties and even counts.
+    for (const rows of [1, 2, 7, 64, 501]) {
+      const rng = new Rng(rows)
+      const x = new Float32Array(rows * 3)
+      for (let i = 0; i < x.length; i++) x[i] = i % 3 === 0 ? rng.int(4) : rng.gaussian()
+      const got = calibrateThresholds(x, rows, 3, 'median', rows, 1)
+      for (let j = 0; j < 3; j++) {
+        const col = Array.from({ length: rows }, (_, i) => x[i * 3 + j]!).sort((a, b) => a - b)
+        const want = rows % 2 ? col[rows >> 1]! : (col[(rows >> 1) - 1]! + col[rows >> 1]!) / 2
+        expect(got[j]).toBe(Math.fround(want))
+      }
+    }
     const means = calibrateThresholds(data, n, dim, 'mean', n, 1)
     for (let j = 0; j < dim; j++) {
       let s = 0

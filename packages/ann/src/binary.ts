@@ -302,12 +302,56 @@ export function calibrateThresholds(
     if (kind === 'mean') {
       out[j] = sum / t
     } else {
-      column.sort()
       const mid = t >> 1
-      out[j] = t % 2 === 1 ? column[mid]! : (column[mid - 1]! + column[mid]!) / 2
+      const upper = selectKth(column, t, mid)
+      if (t % 2 === 1) {
+        out[j] = upper
+      } else {
+        // After selection everything before `mid` is <= the upper median: its max is the lower one.
+        let lower = column[0]!
+        for (let i = 1; i < mid; i++) if (column[i]! > lower) lower = column[i]!
+        out[j] = (lower + upper) / 2
+      }
     }
   }
   return out
+}
+
+/**
+ * Quickselect (Hoare partition, median-of-three pivot): reorders `a[0..n)` so that `a[k]`
+ * holds the k-th smallest value, smaller-or-equal values before it and larger-or-equal
+ * after, in expected O(n) instead of a full sort.
+ */
+function selectKth(a: Float32Array, n: number, k: number): number {
+  let lo = 0
+  let hi = n - 1
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1
+    // Median of three as the pivot value.
+    let x = a[lo]!
+    let y = a[mid]!
+    const z = a[hi]!
+    if (x > y) [x, y] = [y, x]
+    if (y > z) y = z
+    const pivot = x > y ? x : y
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const t = a[i]!
+        a[i] = a[j]!
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else break
+  }
+  return a[k]!
 }
 
 /**
