@@ -3,6 +3,7 @@ import { BinaryIndex, buildBinary, calibrateThresholds, loadBinary } from './bin
 import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
+import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { Rng } from './random.ts'
 import type { Metric } from './types.ts'
 
@@ -185,6 +186,21 @@ describe('binary index', () => {
           }
         }
         expect(h).toBeLessThanOrEqual(3)
+      }
+    }
+  })
+
+  it('gives identical results on the WASM popcount kernel', async () => {
+    const module = await loadWasmKernels()
+    for (const mergeRadius of [undefined, 1]) {
+      const ts = buildBinary(data, n, dim, { metric: 'cosine', rerank: 40, mergeRadius })
+      const wasm = buildBinary(data, n, dim, { metric: 'cosine', rerank: 40, mergeRadius }).useWasm(module)
+      expect(wasm.usesWasm).toBe(true)
+      const a = ts.searchBatch(queries, 10)
+      const b = wasm.searchBatch(queries, 10)
+      for (let i = 0; i < nq; i++) {
+        expect(b[i]!.ids).toEqual(a[i]!.ids)
+        expect(b[i]!.scores).toEqual(a[i]!.scores)
       }
     }
   })
