@@ -5,6 +5,7 @@ import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
 import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { Rng } from './random.ts'
+import { tune } from './tune.ts'
 import type { Metric } from './types.ts'
 
 /** Clustered data with a per-dimension offset (so the sign of a value carries little). */
@@ -203,6 +204,16 @@ describe('binary index', () => {
         expect(b[i]!.scores).toEqual(a[i]!.scores)
       }
     }
+  })
+
+  it('tunes re-rank depth and prefix into a frontier that budgets pick from', () => {
+    const index = buildBinary(data, n, dim, { metric: 'cosine' })
+    const frontier = tune(index, queries, { k: 10, base: data })
+    expect(frontier.length).toBeGreaterThan(1)
+    for (const p of frontier) expect(p.settings.rerank).toBeGreaterThanOrEqual(10)
+    const q = queries.subarray(0, dim)
+    expect(index.search(q, 10, { budget: frontier[0]!.flops }).settings).toEqual(frontier[0]!.settings)
+    expect(loadBinary(readArtifact(index.serialize())).frontier).toEqual(frontier)
   })
 
   it('saves and loads to bit-identical results, merged or not', () => {
