@@ -159,14 +159,16 @@ export function targetRatios(rows: Row[], n: number, dim: number): Ratio[] {
   const rigid64 = rows.filter((r) => r.group === 'rigid-opq' && r.params.m === 64)
   let best: { diff: number; a: Row; b: Row } | undefined
   for (const b of rigid64) {
-    for (const a of opq32.filter((x) => x.params.nprobe === b.params.nprobe)) {
+    for (const a of opq32.filter(
+      (x) => x.params.nprobe === b.params.nprobe && x.params.nlist === b.params.nlist,
+    )) {
       const diff = a.recall - b.recall
       if (!best || a.recall > best.a.recall || (a.recall === best.a.recall && diff > best.diff))
         best = { diff, a, b }
     }
   }
   out.push({
-    name: 'AdANNS-OPQ 32 B recall@10 - rigid OPQ 64 B recall@10 (same nprobe)',
+    name: 'AdANNS-OPQ 32 B recall@10 - rigid OPQ 64 B recall@10 (same nlist, nprobe)',
     value: best?.diff,
     target: '>= 0',
     met: best ? best.diff >= 0 : undefined,
