@@ -23,14 +23,7 @@ import type {
   SearchSettings,
   VectorIndex,
 } from './types.ts'
-import {
-  checkInt,
-  checkK,
-  checkMetric,
-  checkQueries,
-  checkQuery,
-  checkVectors,
-} from './validate.ts'
+import { checkInt, checkK, checkMetric, checkQueries, checkQuery, checkVectors } from './validate.ts'
 
 export interface FlatOptions {
   metric: Metric
