@@ -92,7 +92,9 @@ export function runMethod(method: MethodPlan, o: RunOptions): Promise<MethodOutc
 
 function hashParams(method: MethodPlan, revision: string): string {
   let h = 2166136261
-  for (const ch of JSON.stringify([method.driver, method.params, revision]))
+  for (const ch of JSON.stringify(
+    revision ? [method.driver, method.params, revision] : [method.driver, method.params],
+  ))
     h = Math.imul(h ^ ch.charCodeAt(0), 16777619)
   return (h >>> 0).toString(16)
 }
