@@ -23,6 +23,8 @@ export interface IvfPqOptions {
   pqDims?: number
   /** Sub-quantisers: bytes per code; must divide `pqDims`. */
   m: number
+  /** Centroids per sub-quantiser, at most 256 (default 256: 8-bit codes, as FAISS `PQ{m}x8`). */
+  ksub?: number
   /** Learn an OPQ rotation of the residuals before PQ (default false). */
   opq?: boolean
   /** Keep the float32 vectors for exact re-ranking (default false: codes only). */
@@ -81,6 +83,7 @@ export function buildIvfPq(data: Float32Array, n: number, dim: number, options: 
   checkInt('clusterDims', clusterDims, 1, dim)
   checkInt('pqDims', pqDims, 1, dim)
   checkInt('m', m, 1, pqDims)
+  const ksub = checkInt('ksub', options.ksub ?? Math.min(256, n), 1, Math.min(256, n))
   if (pqDims % m !== 0) throw new AnnError('INVALID_ARGUMENT', `m = ${m} must divide pqDims = ${pqDims}`)
   checkInt('nprobe', nprobe, 1, nlist)
   checkInt('rerank', rerank, 0)
@@ -129,6 +132,7 @@ export function buildIvfPq(data: Float32Array, n: number, dim: number, options: 
 
   const pqOptions = {
     m,
+    ksub,
     seed,
     iterations: pqIterations,
     maxPointsPerCentroid: pqPointsPerCentroid,
