@@ -162,6 +162,7 @@ export const annCommand = defineCommand({
     for (const g of wanted)
       if (!GROUPS.includes(g)) throw new Error(`--methods: unknown group "${g}" (${GROUPS.join(', ')})`)
     const seed = int(args.seed, 'seed', 0)!
+    const only = typeof args.only === 'string' && args.only ? args.only.split(',') : undefined
     const load0 = loadavg()
 
     // 1. Data
@@ -217,7 +218,9 @@ export const annCommand = defineCommand({
       hnswM: int(args['hnsw-m'], 'hnsw-m')!,
       hnswEfConstruction: int(args['hnsw-ef-construction'], 'hnsw-ef-construction')!,
       usearchBuildThreads: int(args['usearch-threads'], 'usearch-threads')!,
-    }).filter((m) => wanted.includes(m.group))
+    })
+      .filter((m) => wanted.includes(m.group))
+      .filter((m) => !only || only.includes(m.id))
     const annRevision = sourceRevision(join(PKG, '../packages/ann/src'))
     const peers = { hnswlib: peerProblem('hnswlib-node'), usearch: peerProblem('usearch') }
 
