@@ -368,7 +368,12 @@ function accumulate(
   }
 }
 
-/** The common AdANNS case: one contiguous block, one specialised loop per metric. */
+/**
+ * The common AdANNS case: one contiguous block, one specialised loop per metric. Rows go
+ * two at a time so that each query value loaded feeds two multiply-adds; a row's sum is
+ * formed in the same order whether it is paired or not, so scores do not depend on where
+ * a scan range starts.
+ */
 function scanFirstBlock(
   vectors: Float32Array,
   dim: number,
@@ -385,67 +390,184 @@ function scanFirstBlock(
   const p4 = p & ~3
   let threshold = heap.threshold
   if (metric === 'ip') {
-    for (let r = start; r < end; r++) {
+    let r = start
+    for (; r + 1 < end; r += 2) {
       const o = r * dim
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
       let j = 0
       for (; j < p4; j += 4) {
-        s0 += vectors[o + j]! * q[j]!
-        s1 += vectors[o + j + 1]! * q[j + 1]!
-        s2 += vectors[o + j + 2]! * q[j + 2]!
-        s3 += vectors[o + j + 3]! * q[j + 3]!
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
       }
-      for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-      const key = s0 + s1 + (s2 + s3)
-      if (key >= threshold) {
-        heap.push(ids ? ids[r]! : r, key)
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = a0 + a1 + (a2 + a3)
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
         threshold = heap.threshold
       }
+      const kb = b0 + b1 + (b2 + b3)
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
+        threshold = heap.threshold
+      }
+    }
+    if (r < end) {
+      const o = r * dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
+      }
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = a0 + a1 + (a2 + a3)
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
     }
   } else if (metric === 'cosine') {
-    for (let r = start; r < end; r++) {
+    let r = start
+    for (; r + 1 < end; r += 2) {
       const o = r * dim
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
       let j = 0
       for (; j < p4; j += 4) {
-        s0 += vectors[o + j]! * q[j]!
-        s1 += vectors[o + j + 1]! * q[j + 1]!
-        s2 += vectors[o + j + 2]! * q[j + 2]!
-        s3 += vectors[o + j + 3]! * q[j + 3]!
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
       }
-      for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-      const key = (s0 + s1 + (s2 + s3)) * norms[base + r]!
-      if (key >= threshold) {
-        heap.push(ids ? ids[r]! : r, key)
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = (a0 + a1 + (a2 + a3)) * norms[base + r]!
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
+        threshold = heap.threshold
+      }
+      const kb = (b0 + b1 + (b2 + b3)) * norms[base + r + 1]!
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
         threshold = heap.threshold
       }
     }
-  } else {
-    for (let r = start; r < end; r++) {
+    if (r < end) {
       const o = r * dim
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
       let j = 0
       for (; j < p4; j += 4) {
-        s0 += vectors[o + j]! * q[j]!
-        s1 += vectors[o + j + 1]! * q[j + 1]!
-        s2 += vectors[o + j + 2]! * q[j + 2]!
-        s3 += vectors[o + j + 3]! * q[j + 3]!
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
       }
-      for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-      const key = 2 * (s0 + s1 + (s2 + s3)) - norms[base + r]!
-      if (key >= threshold) {
-        heap.push(ids ? ids[r]! : r, key)
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = (a0 + a1 + (a2 + a3)) * norms[base + r]!
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
+    }
+  } else {
+    let r = start
+    for (; r + 1 < end; r += 2) {
+      const o = r * dim
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
+      }
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = 2 * (a0 + a1 + (a2 + a3)) - norms[base + r]!
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
         threshold = heap.threshold
       }
+      const kb = 2 * (b0 + b1 + (b2 + b3)) - norms[base + r + 1]!
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
+        threshold = heap.threshold
+      }
+    }
+    if (r < end) {
+      const o = r * dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
+      }
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = 2 * (a0 + a1 + (a2 + a3)) - norms[base + r]!
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
     }
   }
 }
