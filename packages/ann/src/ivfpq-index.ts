@@ -4,6 +4,7 @@ import { ArtifactWriter } from './format.ts'
 import { resolveFromFrontier } from './frontier.ts'
 import { adcScan } from './kernels/adc.ts'
 import { exactScores } from './kernels/rerank.ts'
+import { WasmAdc } from './kernels/wasm.ts'
 import { rotate } from './opq.ts'
 import type { ProductQuantizer } from './pq.ts'
 import { TopK } from './topk.ts'
@@ -81,6 +82,8 @@ export class IvfPqIndex implements VectorIndex {
   #qp: Float32Array
   #qr: Float32Array
   #table: Float32Array
+  #wasm: WasmAdc | undefined
+  readonly #longest: number
   #rotScratch: Float64Array
   #listScores: Float32Array
   #cand: Int32Array
@@ -114,9 +117,25 @@ export class IvfPqIndex implements VectorIndex {
     for (let l = 0; l < this.nlist; l++)
       longest = Math.max(longest, init.listOffsets[l + 1]! - init.listOffsets[l]!)
     this.#listScores = new Float32Array(longest)
+    this.#longest = longest
     this.#cand = new Int32Array(0)
     this.#candKeys = new Float64Array(0)
     this.#exact = new Float64Array(0)
+  }
+
+  /**
+   * Runs the ADC scans on the WASM kernel from now on (bit-identical scores). The codes are
+   * copied into the module's memory.
+   * @param module the compiled `kernels.wasm` (`loadWasmKernels()` in Node, an import in workerd)
+   */
+  useWasm(module: WebAssembly.Module): this {
+    this.#wasm = new WasmAdc(module, this.codes, this.pq.m, this.pq.ksub, this.#longest)
+    return this
+  }
+
+  /** Whether scans run on the WASM kernel. */
+  get usesWasm(): boolean {
+    return this.#wasm !== undefined
   }
 
   /** Bytes per vector in the scanned codes. */
@@ -143,7 +162,8 @@ export class IvfPqIndex implements VectorIndex {
       this.listCentroids.byteLength +
       this.pq.byteSize() +
       (this.rotation?.byteLength ?? 0) +
-      (this.vectors?.byteLength ?? 0)
+      (this.vectors?.byteLength ?? 0) +
+      (this.#wasm?.byteSize() ?? 0)
     )
   }
 
@@ -249,8 +269,9 @@ export class IvfPqIndex implements VectorIndex {
     // table of q - c is built per list.
     const depth = Math.max(k, rerank)
     const heap = new TopK(depth)
-    const table = this.#table
-    const scores = this.#listScores
+    const wasm = this.#wasm
+    const table = wasm ? wasm.table : this.#table
+    let scores = this.#listScores
     const { m, ksub } = pq
     if (ip) flops += pq.innerProductTable(qr, 0, table)
     const ids = this.listIds
@@ -269,7 +290,8 @@ export class IvfPqIndex implements VectorIndex {
         for (let j = 0; j < pqDims; j++) qp[j] = qr[j]! - this.listCentroids[l * pqDims + j]!
         flops += pqDims + pq.distanceTable(qp, 0, table)
       }
-      adcScan(this.codes, start, count, m, ksub, table, bias, scores, 0)
+      if (wasm) scores = wasm.scan(start, count, bias)
+      else adcScan(this.codes, start, count, m, ksub, table, bias, scores, 0)
       let threshold = heap.threshold
       const sign = ip ? 1 : -1
       for (let i = 0; i < count; i++) {

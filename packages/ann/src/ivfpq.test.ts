@@ -3,6 +3,7 @@ import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
 import { buildIvfPq, loadIvfPq } from './ivfpq.ts'
+import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { rotate } from './opq.ts'
 import { Rng } from './random.ts'
 import { tune } from './tune.ts'
@@ -213,6 +214,23 @@ describe('IVF-PQ', () => {
     expect(loadIvfPq(readArtifact(index.serialize())).frontier).toEqual(frontier)
     expect(errorCode(() => index.search(q, 10, { clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
   })
+
+  for (const metric of ['cosine', 'l2'] as const) {
+    it(`gives bit-identical results on the WASM ADC kernel (${metric})`, async () => {
+      const module = await loadWasmKernels()
+      const options = { metric, nlist: 8, pqDims: 16, m: 4, opq: true, opqIterations: 2, pqIterations: 3 }
+      const ts = buildIvfPq(data, n, dim, options)
+      const wasm = buildIvfPq(data, n, dim, options).useWasm(module)
+      expect(wasm.usesWasm).toBe(true)
+      const a = ts.searchBatch(queries, 10, { nprobe: 3 })
+      const b = wasm.searchBatch(queries, 10, { nprobe: 3 })
+      for (let i = 0; i < nq; i++) {
+        expect(b[i]!.ids).toEqual(a[i]!.ids)
+        expect(new Uint32Array(b[i]!.scores.buffer)).toEqual(new Uint32Array(a[i]!.scores.buffer))
+        expect(b[i]!.cost).toEqual(a[i]!.cost)
+      }
+    })
+  }
 
   it('saves and loads to bit-identical results', () => {
     const index = buildIvfPq(data, n, dim, {
