@@ -11,6 +11,9 @@ import { checkInt, checkMetric, checkVectors } from './validate.ts'
 
 export { BinaryIndex } from './binary-index.ts'
 
+/** Longest code: distances are stored as Uint16. */
+const MAX_BITS = 65_535
+
 /** How the per-dimension thresholds of the 1-bit codes are calibrated. */
 export type BinaryThreshold = 'median' | 'mean'
 
@@ -128,6 +131,8 @@ export function buildBinary(data: Float32Array, n: number, dim: number, options:
   checkMetric(metric)
   checkInt('n', n, 1)
   checkVectors('data', data, n, dim)
+  // Hamming distances are kept as 16-bit integers.
+  checkInt('dim', dim, 1, MAX_BITS)
   checkInt('rerank', rerank, 0)
   checkInt('calibrationPoints', calibrationPoints, 1)
   if (threshold !== 'median' && threshold !== 'mean') {
@@ -244,7 +249,7 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
   if (artifact.kind !== BINARY_KIND)
     throw new AnnError('CORRUPT', `expected a '${BINARY_KIND}' artifact, got '${artifact.kind}'`)
   const metric = parseParam(() => checkMetric(p['metric']))
-  const d = parseParam(() => checkInt('dim', p['dim'], 1))
+  const d = parseParam(() => checkInt('dim', p['dim'], 1, MAX_BITS))
   const n = parseParam(() => checkInt('size', p['size'], 1))
   const e = parseParam(() => checkInt('entries', p['entries'], 1, n))
   const rerank = parseParam(() => checkInt('rerank', p['rerank'], 0))
