@@ -145,29 +145,78 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
   return { rotation, pq: finalPq, errors }
 }
 
-/** `out (t x d) = x (t x d) · r (d x d)`, all row-major. */
+/**
+ * `out (t x d) = x (t x d) · r (d x d)`, all row-major. Four rows per pass share each
+ * loaded value of `r`; every output still sums over `k` in order.
+ */
 function multiply(x: Float32Array, t: number, d: number, r: Float32Array, out: Float32Array): void {
-  const acc = new Float64Array(d)
-  for (let i = 0; i < t; i++) {
-    acc.fill(0)
-    const xo = i * d
+  const acc0 = new Float64Array(d)
+  const acc1 = new Float64Array(d)
+  const acc2 = new Float64Array(d)
+  const acc3 = new Float64Array(d)
+  let i = 0
+  for (; i + 4 <= t; i += 4) {
+    acc0.fill(0)
+    acc1.fill(0)
+    acc2.fill(0)
+    acc3.fill(0)
+    const o = i * d
     for (let k = 0; k < d; k++) {
-      const v = x[xo + k]!
+      const v0 = x[o + k]!
+      const v1 = x[o + d + k]!
+      const v2 = x[o + 2 * d + k]!
+      const v3 = x[o + 3 * d + k]!
       const ro = k * d
-      for (let j = 0; j < d; j++) acc[j]! += v * r[ro + j]!
+      for (let j = 0; j < d; j++) {
+        const w = r[ro + j]!
+        acc0[j]! += v0 * w
+        acc1[j]! += v1 * w
+        acc2[j]! += v2 * w
+        acc3[j]! += v3 * w
+      }
     }
-    for (let j = 0; j < d; j++) out[xo + j] = acc[j]!
+    for (let j = 0; j < d; j++) {
+      out[o + j] = acc0[j]!
+      out[o + d + j] = acc1[j]!
+      out[o + 2 * d + j] = acc2[j]!
+      out[o + 3 * d + j] = acc3[j]!
+    }
+  }
+  for (; i < t; i++) {
+    acc0.fill(0)
+    const o = i * d
+    for (let k = 0; k < d; k++) {
+      const v = x[o + k]!
+      const ro = k * d
+      for (let j = 0; j < d; j++) acc0[j]! += v * r[ro + j]!
+    }
+    for (let j = 0; j < d; j++) out[o + j] = acc0[j]!
   }
 }
 
 /** Orthogonal Procrustes: the orthogonal `R` minimising `|X R - Y|` is `U Vᵀ` for `Xᵀ Y = U S Vᵀ`. */
 function procrustes(x: Float32Array, y: Float32Array, t: number, d: number): Float32Array {
+  // a = Xᵀ Y, accumulated row by row of X/Y; four rows of `a` per pass share each loaded y value.
   const a = new Float64Array(d * d)
   for (let i = 0; i < t; i++) {
     const o = i * d
-    for (let p = 0; p < d; p++) {
+    let p = 0
+    for (; p + 4 <= d; p += 4) {
+      const v0 = x[o + p]!
+      const v1 = x[o + p + 1]!
+      const v2 = x[o + p + 2]!
+      const v3 = x[o + p + 3]!
+      const a0 = p * d
+      for (let q = 0; q < d; q++) {
+        const w = y[o + q]!
+        a[a0 + q]! += v0 * w
+        a[a0 + d + q]! += v1 * w
+        a[a0 + 2 * d + q]! += v2 * w
+        a[a0 + 3 * d + q]! += v3 * w
+      }
+    }
+    for (; p < d; p++) {
       const v = x[o + p]!
-      if (v === 0) continue
       const ao = p * d
       for (let q = 0; q < d; q++) a[ao + q]! += v * y[o + q]!
     }
