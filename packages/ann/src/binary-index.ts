@@ -100,7 +100,7 @@ export class BinaryIndex implements VectorIndex {
   /**
    * Scans codes with the WASM popcount kernel from now on (the results are identical to
    * the TypeScript kernel's). The codes are copied into the module's memory.
-   * @param module the compiled `hamming.wasm` (`loadWasmKernels()` in Node, an import in workerd)
+   * @param module the compiled `kernels.wasm` (`loadWasmKernels()` in Node, an import in workerd)
    * @param options.simd the 128-bit SIMD loop instead of the scalar `i64.popcnt` loop (default false)
    */
   useWasm(module: WebAssembly.Module, options: { simd?: boolean } = {}): this {
