@@ -11,6 +11,7 @@ import { writeIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
 import { createProgress, type Progress } from '../progress.ts'
 import { loadCorpus } from './corpus-node.ts'
+import { transformersEmbedder } from './embedder-node.ts'
 import { fail, guarded, positiveInt } from './shared.ts'
 
 const STAGE_LABELS: Record<BuildStage, string> = {
@@ -73,7 +74,9 @@ const buildCommand = defineCommand({
       if (args.embedder === 'lsa') {
         embedder = { kind: 'lsa', fit: { dims } }
       } else {
-        fail(`--embedder ${args.embedder}: only "lsa" is available in this build`)
+        if (!existsSync(resolve(args.embedder)))
+          fail(`--embedder ${args.embedder}: not "lsa" and no such model folder`)
+        embedder = await transformersEmbedder(resolve(args.embedder), dims)
       }
       const bars = new Map<BuildStage, Progress>()
       let current: BuildStage | undefined
