@@ -5,6 +5,7 @@ import { type Artifact, ArtifactWriter, requireSection } from './format.ts'
 import { parseFrontier, resolveFromFrontier } from './frontier.ts'
 import { hamming, hammingScan } from './kernels/hamming.ts'
 import { exactScores } from './kernels/rerank.ts'
+import { WasmHamming } from './kernels/wasm.ts'
 import { Rng } from './random.ts'
 import { TopK } from './topk.ts'
 import type {
@@ -84,6 +85,7 @@ export class BinaryIndex implements VectorIndex {
   #hist: Int32Array
   #cand: Int32Array
   #scores: Float64Array
+  #wasm: WasmHamming | undefined
 
   constructor(init: {
     metric: Metric
@@ -119,6 +121,22 @@ export class BinaryIndex implements VectorIndex {
     this.#scores = new Float64Array(0)
   }
 
+  /**
+   * Scans codes with the WASM popcount kernel from now on (the results are identical to
+   * the TypeScript kernel's). The codes are copied into the module's memory.
+   * @param module the compiled `hamming.wasm` (`loadWasmKernels()` in Node, an import in workerd)
+   * @param options.simd the 128-bit SIMD loop instead of the scalar `i64.popcnt` loop (default false)
+   */
+  useWasm(module: WebAssembly.Module, options: { simd?: boolean } = {}): this {
+    this.#wasm = new WasmHamming(module, this.codes, this.entries, this.words, options.simd ?? false)
+    return this
+  }
+
+  /** Whether scans run on the WASM kernel. */
+  get usesWasm(): boolean {
+    return this.#wasm !== undefined
+  }
+
   /** Bytes of the packed codes (the scanned part): `entries * words * 4`. */
   codeBytes(): number {
     return this.codes.byteLength
@@ -136,7 +154,8 @@ export class BinaryIndex implements VectorIndex {
       this.thresholds.byteLength +
       this.memberOffsets.byteLength +
       this.members.byteLength +
-      this.vectors.byteLength
+      this.vectors.byteLength +
+      (this.#wasm?.byteSize() ?? 0)
     )
   }
 
@@ -185,8 +204,9 @@ export class BinaryIndex implements VectorIndex {
     encodeRow(q, 0, dim, this.thresholds, this.#qcode, 0)
 
     // Hamming scan plus a histogram of distances weighted by entry sizes.
-    const dist = this.#dist
-    hammingScan(this.codes, 0, entries, words, this.#qcode, 0, dist)
+    let dist = this.#dist
+    if (this.#wasm) dist = this.#wasm.scan(this.#qcode, 0)
+    else hammingScan(this.codes, 0, entries, words, this.#qcode, 0, dist)
     const hist = this.#hist
     hist.fill(0)
     const offsets = this.memberOffsets
@@ -302,12 +322,54 @@ export function calibrateThresholds(
     if (kind === 'mean') {
       out[j] = sum / t
     } else {
-      column.sort()
       const mid = t >> 1
-      out[j] = t % 2 === 1 ? column[mid]! : (column[mid - 1]! + column[mid]!) / 2
+      const upper = selectKth(column, t, mid)
+      if (t % 2 === 1) {
+        out[j] = upper
+      } else {
+        // After selection everything before `mid` is <= the upper median: its max is the lower one.
+        let lower = column[0]!
+        for (let i = 1; i < mid; i++) if (column[i]! > lower) lower = column[i]!
+        out[j] = (lower + upper) / 2
+      }
     }
   }
   return out
+}
+
+/**
+ * Quickselect (Hoare partition, median-of-three pivot): reorders `a[0..n)` so that `a[k]`
+ * holds the k-th smallest value, smaller-or-equal values before it and larger-or-equal
+ * after, in expected O(n) instead of a full sort.
+ */
+function selectKth(a: Float32Array, n: number, k: number): number {
+  let lo = 0
+  let hi = n - 1
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1
+    // Median of three as the pivot value.
+    const x = a[lo]!
+    const y = a[mid]!
+    const z = a[hi]!
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z))
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const t = a[i]!
+        a[i] = a[j]!
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else break
+  }
+  return a[k]!
 }
 
 /**

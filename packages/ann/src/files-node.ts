@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { AnnError } from './errors.ts'

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { open } from 'node:fs/promises'
 import { AnnError } from './errors.ts'
 import type { Metric } from './types.ts'

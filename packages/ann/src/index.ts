@@ -1,3 +1,11 @@
+export {
+  BinaryIndex,
+  type BinaryOptions,
+  type BinaryThreshold,
+  buildBinary,
+  calibrateThresholds,
+  loadBinary,
+} from './binary.ts'
 export { AnnError, type AnnErrorCode } from './errors.ts'
 export { FlatIndex, type FlatOptions } from './flat.ts'
 export {
@@ -22,6 +30,7 @@ export {
   writeIvecs,
 } from './io.ts'
 export { type IvfBuildStage, IvfIndex, type IvfOptions } from './ivf.ts'
+export { buildIvfPq, IvfPqIndex, type IvfPqOptions, loadIvfPq } from './ivfpq.ts'
 export {
   assignNearest,
   type KmeansInit,
@@ -31,6 +40,8 @@ export {
 } from './kmeans.ts'
 export { type IndexLoader, indexKinds, loadIndex, registerIndexKind } from './load.ts'
 export { applyRotation, fitPcaRotation, type PcaOptions, type PcaRotation, truncate } from './matryoshka.ts'
+export { type OpqOptions, type OpqResult, trainOpq } from './opq.ts'
+export { ProductQuantizer, type ProductQuantizerOptions } from './pq.ts'
 export { Rng } from './random.ts'
 export { TopK } from './topk.ts'
 export {

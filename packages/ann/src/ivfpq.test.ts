@@ -5,6 +5,7 @@ import { readArtifact } from './format.ts'
 import { buildIvfPq, loadIvfPq } from './ivfpq.ts'
 import { rotate } from './opq.ts'
 import { Rng } from './random.ts'
+import { tune } from './tune.ts'
 import type { Metric, SearchResult } from './types.ts'
 
 /** Matryoshka-like data: cluster centres plus noise, both scaled down along the dimension index. */
@@ -173,6 +174,39 @@ describe('IVF-PQ', () => {
     expect(b.cost.candidates).toBe(a.cost.candidates + 50)
     expect(a.settings).toEqual({ nprobe: 2, clusterDims: 32, scanDims: 32 })
     expect(b.settings).toEqual({ nprobe: 2, clusterDims: 32, scanDims: 32, rerank: 50 })
+  })
+
+  it('probes on a shorter cluster prefix per query, and tunes a frontier that budgets pick from', () => {
+    const index = buildIvfPq(data, n, dim, {
+      metric: 'cosine',
+      nlist: 8,
+      pqDims: 16,
+      m: 4,
+      keepVectors: true,
+      kmeansIterations: 4,
+      pqIterations: 4,
+    })
+    const q = queries.subarray(0, dim)
+    const short = index.search(q, 10, { nprobe: 2, clusterDims: 8 })
+    const full = index.search(q, 10, { nprobe: 2 })
+    expect(short.settings.clusterDims).toBe(8)
+    expect(full.cost.flops - short.cost.flops).toBe(8 * 2 * 32 - 8 * 4 * 8)
+    // Probing all lists on any prefix scans every code.
+    expect(index.search(q, 10, { nprobe: 8, clusterDims: 4 }).cost.candidates).toBe(n)
+
+    const grid = index.tuningGrid(10)
+    expect(grid.length).toBeGreaterThan(4)
+    const frontier = tune(index, queries, { k: 10, base: data })
+    expect(index.frontier).toBe(frontier)
+    const cheapest = frontier[0]!
+    const best = frontier.at(-1)!
+    expect(best.recall).toBeGreaterThanOrEqual(cheapest.recall)
+    expect(index.search(q, 10, { budget: cheapest.flops }).settings).toEqual(cheapest.settings)
+    expect(index.search(q, 10, { targetRecall: best.recall }).settings).toEqual(best.settings)
+    expect(errorCode(() => index.search(q, 10, { budget: cheapest.flops / 2 }))).toBe('UNREACHABLE_TARGET')
+    // The frontier travels with the artifact.
+    expect(loadIvfPq(readArtifact(index.serialize())).frontier).toEqual(frontier)
+    expect(errorCode(() => index.search(q, 10, { clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
   })
 
   it('saves and loads to bit-identical results', () => {

@@ -42,13 +42,13 @@ export interface IvfPqOptions {
   seed?: number
   /** Lloyd iterations of the coarse k-means (default 25). */
   kmeansIterations?: number
-  /** Lloyd iterations of each PQ codebook (default 20). */
+  /** Lloyd iterations of each PQ codebook (default 10). */
   pqIterations?: number
-  /** Training rows per PQ centroid (default 64). */
+  /** Training rows per PQ centroid (default 32). */
   pqPointsPerCentroid?: number
   /** OPQ alternations (default 10). */
   opqIterations?: number
-  /** Rows used to learn the OPQ rotation (default 8192). */
+  /** Rows used to learn the OPQ rotation (default 4096). */
   opqTrainPoints?: number
   /** Called with (stage, done, total) while building. */
   onProgress?: (stage: string, done: number, total: number) => void
@@ -116,6 +116,7 @@ export class IvfPqIndex implements VectorIndex {
   #qp: Float32Array
   #qr: Float32Array
   #table: Float32Array
+  #rotScratch: Float64Array
   #listScores: Float32Array
   #cand: Int32Array
   #candKeys: Float64Array
@@ -143,6 +144,7 @@ export class IvfPqIndex implements VectorIndex {
     this.#qp = new Float32Array(this.pqDims)
     this.#qr = new Float32Array(this.pqDims)
     this.#table = new Float32Array(this.pq.m * this.pq.ksub)
+    this.#rotScratch = new Float64Array(this.pqDims)
     let longest = 0
     for (let l = 0; l < this.nlist; l++)
       longest = Math.max(longest, init.listOffsets[l + 1]! - init.listOffsets[l]!)
@@ -274,7 +276,7 @@ export class IvfPqIndex implements VectorIndex {
       flops += 2 * pqDims
     }
     const qr = this.#qr
-    if (this.rotation) flops += rotate(this.rotation, pqDims, qp, 0, qr, 0)
+    if (this.rotation) flops += rotate(this.rotation, pqDims, qp, 0, qr, 0, this.#rotScratch)
     else qr.set(qp)
 
     // Scan: ADC over the probed lists into a heap of the best `depth` codes. For ip/cosine
@@ -408,10 +410,10 @@ export function buildIvfPq(data: Float32Array, n: number, dim: number, options: 
     rerank = 0,
     seed = 1234,
     kmeansIterations = 25,
-    pqIterations = 20,
-    pqPointsPerCentroid = 64,
+    pqIterations = 10,
+    pqPointsPerCentroid = 32,
     opqIterations = 10,
-    opqTrainPoints = 8192,
+    opqTrainPoints = 4096,
     onProgress,
   } = options
   checkMetric(metric)
@@ -487,7 +489,8 @@ export function buildIvfPq(data: Float32Array, n: number, dim: number, options: 
     pq = trained.pq
     rotation = trained.rotation
     residuals = new Float32Array(n * pqDims)
-    for (let i = 0; i < n; i++) rotate(rotation, pqDims, xp, i * pqDims, residuals, i * pqDims)
+    const scratch = new Float64Array(pqDims)
+    for (let i = 0; i < n; i++) rotate(rotation, pqDims, xp, i * pqDims, residuals, i * pqDims, scratch)
     const rotated = new Float32Array(nlist * pqDims)
     for (let l = 0; l < nlist; l++) rotate(rotation, pqDims, listCentroids, l * pqDims, rotated, l * pqDims)
     listCentroids = rotated

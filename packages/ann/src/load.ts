@@ -1,7 +1,9 @@
+import { loadBinary } from './binary.ts'
 import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { type Artifact, readArtifact } from './format.ts'
 import { IvfIndex } from './ivf.ts'
+import { loadIvfPq } from './ivfpq.ts'
 import type { VectorIndex } from './types.ts'
 
 /** Turns a validated artifact into an index; throws `AnnError('CORRUPT')` on inconsistent contents. */
@@ -10,6 +12,8 @@ export type IndexLoader = (artifact: Artifact) => VectorIndex
 const LOADERS = new Map<string, IndexLoader>([
   ['flat', (a) => FlatIndex.fromArtifact(a)],
   ['ivf', (a) => IvfIndex.fromArtifact(a)],
+  ['ivfpq', loadIvfPq],
+  ['binary', loadBinary],
 ])
 
 /**

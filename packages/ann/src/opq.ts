@@ -10,7 +10,7 @@ export interface OpqOptions extends ProductQuantizerOptions {
   opqIterations?: number
   /** Lloyd iterations of the codebooks inside each alternation (default 4, as FAISS `niter_pq`). */
   opqPqIterations?: number
-  /** Rows used to learn the rotation (default 8192, sampled with the seed). */
+  /** Rows used to learn the rotation (default 4096, sampled with the seed). */
   opqTrainPoints?: number
   /** Called after each alternation with (done, total), then during the final PQ training. */
   onOpqProgress?: (done: number, total: number) => void
@@ -27,6 +27,7 @@ export interface OpqResult {
 
 /**
  * Applies an orthogonal rotation: `out[oo + j] = Σ_i x[xo + i] * rotation[i * dim + j]`.
+ * @param scratch `dim` float64 accumulators, to avoid an allocation per call in loops
  * @returns the FLOPs spent
  */
 export function rotate(
@@ -36,8 +37,10 @@ export function rotate(
   xo: number,
   out: Float32Array,
   oo: number,
+  scratch: Float64Array = new Float64Array(dim),
 ): number {
-  const acc = new Float64Array(dim)
+  const acc = scratch
+  acc.fill(0)
   for (let i = 0; i < dim; i++) {
     const v = x[xo + i]!
     if (v === 0) continue
@@ -53,8 +56,9 @@ export function rotate(
  * FAISS `OPQMatrix`): learns an orthogonal `R` so that PQ of `x R` loses less. Starting
  * from a random rotation, it alternates (a) a few Lloyd iterations of the PQ codebooks on
  * the rotated, centred sample and (b) the orthogonal Procrustes update `R = U Vᵀ` from
- * the SVD of `Xᵀ Y`, where `Y` is the PQ reconstruction. Then it trains the final PQ on the
- * rotated data. The rotation has no bias: queries and base vectors are rotated alike.
+ * the SVD of `Xᵀ Y`, where `Y` is the PQ reconstruction. The final codebooks are the last
+ * ones refined (`iterations` Lloyd rounds) on up to `ksub * maxPointsPerCentroid` rotated
+ * rows. The rotation has no bias: queries and base vectors are rotated alike.
  * @example
  * const { rotation, pq } = trainOpq(vectors, n, 128, { m: 16, seed: 3 })
  */
@@ -65,7 +69,9 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     seed = 1234,
     opqIterations = 10,
     opqPqIterations = 4,
-    opqTrainPoints = 8192,
+    opqTrainPoints = 4096,
+    maxPointsPerCentroid = 32,
+    iterations = 10,
     onOpqProgress,
   } = options
   checkInt('dim', dim, 1)
@@ -104,7 +110,12 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     multiply(x, t, dim, rotation, xr)
     pq =
       pq === undefined
-        ? ProductQuantizer.train(xr, t, dim, { ...options, stride: dim, seed })
+        ? ProductQuantizer.train(xr, t, dim, {
+            ...options,
+            stride: dim,
+            seed,
+            iterations: 2 * opqPqIterations,
+          })
         : refineCodebooks(pq, xr, t, opqPqIterations, codes)
     pq.encodeBatch(xr, t, dim, codes)
     let err = 0
@@ -120,10 +131,17 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     onOpqProgress?.(it + 1, opqIterations)
   }
 
-  // Final codebooks on the rotated data (all rows, the caller's PQ settings).
-  const rotated = new Float32Array(n * dim)
-  for (let i = 0; i < n; i++) rotate(rotation, dim, data, i * stride, rotated, i * dim)
-  const finalPq = ProductQuantizer.train(rotated, n, dim, { ...options, stride: dim })
+  // Final codebooks: the last ones, refined on a larger rotated sample of the caller's rows.
+  const ksub = pq!.ksub
+  const f = Math.min(n, ksub * maxPointsPerCentroid)
+  const finalRows = f < n ? rng.sample(n, f) : null
+  const rotated = new Float32Array(f * dim)
+  const scratch = new Float64Array(dim)
+  for (let i = 0; i < f; i++) {
+    rotate(rotation, dim, data, (finalRows ? finalRows[i]! : i) * stride, rotated, i * dim, scratch)
+  }
+  const finalPq = refineCodebooks(pq!, rotated, f, iterations, new Uint8Array(f * m))
+  onOpqProgress?.(opqIterations, opqIterations)
   return { rotation, pq: finalPq, errors }
 }
 

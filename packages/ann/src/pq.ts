@@ -8,9 +8,9 @@ export interface ProductQuantizerOptions {
   m: number
   /** Centroids per sub-quantiser (at most 256, default 256 or `n` if fewer rows). */
   ksub?: number
-  /** Lloyd iterations per sub-quantiser (default 20). */
+  /** Lloyd iterations per sub-quantiser (default 10). */
   iterations?: number
-  /** Rows sampled per centroid for training (default 64, so 16,384 rows at 256 centroids). */
+  /** Rows sampled per centroid for training (default 32, so 8,192 rows at 256 centroids). */
   maxPointsPerCentroid?: number
   /** Seed of the k-means sampling and init (default 1234). */
   seed?: number
@@ -74,7 +74,7 @@ export class ProductQuantizer {
     dim: number,
     options: ProductQuantizerOptions,
   ): ProductQuantizer {
-    const { m, iterations = 20, maxPointsPerCentroid = 64, seed = 1234, stride = dim, onProgress } = options
+    const { m, iterations = 10, maxPointsPerCentroid = 32, seed = 1234, stride = dim, onProgress } = options
     checkInt('dim', dim, 1)
     checkInt('m', m, 1)
     checkInt('n', n, 1)

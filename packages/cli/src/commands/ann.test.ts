@@ -205,6 +205,60 @@ describe('frugal ann', () => {
     expect(loadIndex(await readFile(path('tuned2.frgl'))).frontier).toEqual(tunedIndex.frontier)
   })
 
+  it('builds IVF-PQ (OPQ) and binary indexes that become exact with a full re-rank', {
+    timeout: 120_000,
+  }, async () => {
+    const pq = await frugal(
+      ...[
+        'ann',
+        'build',
+        '--base',
+        path('base.fvecs'),
+        '--kind',
+        'ivfpq',
+        '--metric',
+        'cosine',
+        '--nlist',
+        '8',
+      ],
+      ...[
+        '--cluster-dims',
+        '8',
+        '--pq-dims',
+        '16',
+        '--pq-m',
+        '4',
+        '--opq',
+        '--keep-vectors',
+        '--out',
+        path('pq.frgl'),
+      ],
+    )
+    expect(pq.code, pq.stderr).toBe(0)
+    const bin = await frugal(
+      ...['ann', 'build', '--base', path('base.fvecs'), '--kind', 'binary', '--metric', 'cosine'],
+      ...['--out', path('bin.frgl')],
+    )
+    expect(bin.code, bin.stderr).toBe(0)
+    expect(loadIndex(await readFile(path('pq.frgl'))).kind).toBe('ivfpq')
+    expect(loadIndex(await readFile(path('bin.frgl'))).kind).toBe('binary')
+    const common = ['--queries', path('queries.fvecs'), '--gt', path('gt.ivecs'), '--json']
+    const [pqEval, binEval] = await Promise.all([
+      frugal('ann', 'eval', '--index', path('pq.frgl'), ...common, '--nprobe', '8', '--rerank', String(n)),
+      frugal('ann', 'eval', '--index', path('bin.frgl'), ...common, '--rerank', String(n)),
+    ])
+    expect(pqEval.code, pqEval.stderr).toBe(0)
+    expect(binEval.code, binEval.stderr).toBe(0)
+    expect((JSON.parse(pqEval.stdout) as { recall: number }).recall).toBe(1)
+    expect((JSON.parse(binEval.stdout) as { recall: number }).recall).toBe(1)
+    const searched = await frugal(
+      ...['ann', 'search', '--index', path('bin.frgl'), '--queries', path('queries.fvecs'), '--k', '5'],
+      ...['--rerank', '50', '--out', path('bin.ivecs')],
+    )
+    expect(searched.code, searched.stderr).toBe(0)
+    expect(readIvecs(await readFile(path('bin.ivecs')))).toMatchObject({ n: nq, dim: 5 })
+  })
+
   it('refuses bad flags with a message naming the flag and a non-zero exit', {
     timeout: 120_000,
   }, async () => {
@@ -226,6 +280,8 @@ describe('frugal ann', () => {
       [build, /--metric is required/],
       [[...build, '--kind', 'flat', '--metric', 'l2', '--nlist', '4'], /--nlist does not apply/],
       [[...build, '--metric', 'l2', '--nlsit', '4'], /unknown flag --nlsit/],
+      [[...build, '--kind', 'ivfpq', '--metric', 'l2'], /--pq-m is required/],
+      [[...build, '--kind', 'ivf', '--metric', 'l2', '--opq'], /--opq does not apply/],
       [[...search, '--index', path('flat.frgl'), '--k', '0'], /--k must be an integer >= 1/],
       [[...search, '--index', path('flat.frgl'), '--nprobe', '2'], /nprobe does not apply/],
       [[...search, '--index', path('ivf.frgl'), '--budget', '1000'], /NO_FRONTIER/],

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import {
   AnnError,
+  buildBinary,
+  buildIvfPq,
   exactGroundTruth,
   FlatIndex,
   IvfIndex,
@@ -164,6 +166,12 @@ const buildArgs = {
   },
   'pq-m': { type: 'string', description: 'ivfpq: sub-quantisers M = bytes per vector (required for ivfpq)' },
   opq: { type: 'boolean', description: 'ivfpq: learn an OPQ rotation', default: false },
+  'keep-vectors': {
+    type: 'boolean',
+    description: 'ivfpq: also keep the float vectors, so that searches can --rerank',
+    default: false,
+  },
+  'merge-radius': { type: 'string', description: 'binary: merge codes within this Hamming distance' },
   iterations: { type: 'string', description: 'k-means iterations (default 25)' },
   seed: { type: 'string', description: 'Random seed (default 1234)' },
   out: { type: 'string', description: 'Index file to write (.frgl)' },
@@ -184,6 +192,7 @@ const buildCommand = defineCommand({
     const storeDims = int(args, 'store-dims', 1)
     const pqDims = int(args, 'pq-dims', 1)
     const pqM = int(args, 'pq-m', 1)
+    const mergeRadius = int(args, 'merge-radius', 0)
     let nlist = int(args, 'nlist', 1)
     for (const [flag, value, kinds] of [
       ['nlist', nlist, ['ivf', 'ivfpq']],
@@ -192,6 +201,9 @@ const buildCommand = defineCommand({
       ['pq-dims', pqDims, ['ivfpq']],
       ['pq-m', pqM, ['ivfpq']],
       ['opq', args.opq === true ? 1 : undefined, ['ivfpq']],
+      ['keep-vectors', args['keep-vectors'] === true ? 1 : undefined, ['ivfpq']],
+      ['merge-radius', mergeRadius, ['binary']],
+      ['iterations', iterations, ['ivf', 'ivfpq']],
     ] as const) {
       if (value !== undefined && !(kinds as readonly string[]).includes(kind)) {
         throw new FlagError(`--${flag} does not apply to --kind ${kind}`)
@@ -214,6 +226,8 @@ const buildCommand = defineCommand({
         pqDims,
         pqM,
         opq: args.opq === true,
+        keepVectors: args['keep-vectors'] === true,
+        mergeRadius,
         seed,
         iterations,
         onProgress: progress.report,
@@ -238,6 +252,8 @@ interface BuildSettings {
   pqDims: number | undefined
   pqM: number | undefined
   opq: boolean
+  keepVectors: boolean
+  mergeRadius: number | undefined
   seed: number
   iterations: number | undefined
   onProgress: (stage: string, done: number, total: number) => void
@@ -263,7 +279,26 @@ async function buildIndex(
         s.onProgress(stage === 'kmeans' ? 'k-means' : 'assign', done, total),
     })
   }
-  throw new FlagError(`--kind ${kind} is not available in this build`)
+  if (kind === 'ivfpq') {
+    return buildIvfPq(data, n, dim, {
+      metric: s.metric,
+      nlist: s.nlist,
+      clusterDims: s.clusterDims,
+      pqDims: s.pqDims,
+      m: s.pqM!,
+      opq: s.opq,
+      keepVectors: s.keepVectors,
+      seed: s.seed,
+      kmeansIterations: s.iterations,
+      onProgress: s.onProgress,
+    })
+  }
+  return buildBinary(data, n, dim, {
+    metric: s.metric,
+    seed: s.seed,
+    ...(s.mergeRadius !== undefined ? { mergeRadius: s.mergeRadius } : {}),
+    onProgress: s.onProgress,
+  })
 }
 
 const searchArgs = {
