@@ -86,18 +86,10 @@ function num(p: Params, key: string): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------
-// Frugal (@frugal/ann), loaded lazily so that a missing builder only disables its method.
+// Frugal (@frugal/ann), imported in the worker only.
 
 type Ann = typeof import('@frugal/ann')
 type Index = ReturnType<Ann['loadIndex']>
-type Builder = (data: Float32Array, n: number, dim: number, options: Record<string, unknown>) => Index
-
-/** A builder looked up by name, so the benchmark runs (and says so) when a kind is not built yet. */
-function builder(ann: Ann, name: 'buildIvfPq' | 'buildBinary'): Builder {
-  const fn = (ann as unknown as Record<string, unknown>)[name]
-  if (typeof fn !== 'function') throw new Error(`@frugal/ann does not export ${name} in this version`)
-  return fn as Builder
-}
 
 async function frugalDriver(ctx: DriverContext, make: (ann: Ann) => Index): Promise<DriverBuild> {
   const ann = await import('@frugal/ann')
@@ -173,7 +165,7 @@ export const frugalIvf: Driver = (params, ctx) =>
 export const frugalIvfPq: Driver = (params, ctx) =>
   frugalDriver(ctx, (ann) => {
     const { base, meta } = ctx.data
-    return builder(ann, 'buildIvfPq')(base, meta.n, meta.dim, {
+    return ann.buildIvfPq(base, meta.n, meta.dim, {
       metric: meta.metric,
       nlist: num(params, 'nlist')!,
       clusterDims: num(params, 'cluster_dims'),
@@ -184,8 +176,8 @@ export const frugalIvfPq: Driver = (params, ctx) =>
       seed: num(params, 'seed'),
       kmeansIterations: num(params, 'kmeans_iterations'),
       pqIterations: num(params, 'pq_iterations'),
-      opqIterations: num(params, 'opq_iterations'),
-      opqTrainPoints: num(params, 'opq_train_points'),
+      opqIterations: params.opq === true ? num(params, 'opq_iterations') : undefined,
+      opqTrainPoints: params.opq === true ? num(params, 'opq_train_points') : undefined,
       onProgress: progressOf(ctx),
     })
   })
@@ -194,7 +186,7 @@ export const frugalIvfPq: Driver = (params, ctx) =>
 export const frugalBinary: Driver = (params, ctx) =>
   frugalDriver(ctx, (ann) => {
     const { base, meta } = ctx.data
-    return builder(ann, 'buildBinary')(base, meta.n, meta.dim, {
+    return ann.buildBinary(base, meta.n, meta.dim, {
       metric: meta.metric,
       seed: num(params, 'seed'),
       onProgress: progressOf(ctx),

@@ -84,7 +84,7 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     kmeans_iterations: o.kmeansIterations,
     kmeans_points_per_centroid: o.kmeansPointsPerCentroid,
   }
-  const probes = full ? [1, 2, 4, 8, 16, 32, 64] : [1, 4, 8, 16, 32]
+  const probes = full ? [1, 2, 4, 8, 16, 32, 64, 128] : [1, 4, 16, 32, 64]
   const plans: MethodPlan[] = []
 
   plans.push({
@@ -121,12 +121,15 @@ export function planMethods(o: GridOptions): MethodPlan[] {
           settings.push({ label: `nprobe=${p} d_s=${ds}`, params: { nprobe: p, scanDims: ds } })
         }
       }
+      // The funnel: a cheap scan on d_s keeps R candidates, re-scored on the stored prefix.
       for (const ds of scan.filter((x) => x < store && x <= d / 6)) {
         for (const p of probes.filter((x) => x >= 4)) {
-          settings.push({
-            label: `nprobe=${p} d_s=${ds} rerank=40@${store}`,
-            params: { nprobe: p, scanDims: ds, rerank: 40 },
-          })
+          for (const r of full ? [20, 50, 100, 200] : [50, 200]) {
+            settings.push({
+              label: `nprobe=${p} d_s=${ds} rerank=${r}@${store}`,
+              params: { nprobe: p, scanDims: ds, rerank: r },
+            })
+          }
         }
       }
       plans.push({
@@ -140,44 +143,48 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     }
   }
 
-  // PQ: rigid (full d) and AdANNS-OPQ (a prefix) at 16/32/64 bytes per vector.
-  const pqProbes = full ? [1, 4, 8, 16, 32] : [4, 16]
-  const pqCommon = {
-    nlist: o.nlist,
-    seed: o.seed,
-    kmeans_iterations: o.kmeansIterations,
-    pq_iterations: full ? 20 : 10,
-  }
+  // PQ: rigid (full d) and AdANNS-OPQ (a Matryoshka prefix) at 16/32/64 bytes per vector. The
+  // default grid compares the codes by an exhaustive ADC scan (nlist = 1), as in the AdANNS paper's
+  // "exact search + OPQ" figures; the full grid adds IVF-PQ with an nprobe sweep.
+  const pqLists = full ? [1, o.nlist] : [1]
+  const pqCommon = { seed: o.seed, kmeans_iterations: o.kmeansIterations, pq_iterations: full ? 20 : 10 }
   for (const m of [16, 32, 64]) {
     const variants: { group: MethodGroup; opq: boolean; pqDims: number; cluster: number }[] = []
     if (full || m === 64) variants.push({ group: 'rigid-opq', opq: true, pqDims: d, cluster: d })
     if (full) variants.push({ group: 'ivfpq', opq: false, pqDims: d, cluster: d })
-    for (const f of full ? [1 / 8, 1 / 4, 1 / 2] : [1 / 6]) {
+    for (const f of full ? [1 / 8, 1 / 6, 1 / 4, 1 / 2] : [1 / 6]) {
       variants.push({
         group: 'adanns-opq',
         opq: true,
         pqDims: pqPrefix(d, m, f),
-        cluster: Math.min(d, Math.round(d / 12)),
+        cluster: Math.max(8, Math.round(d / 12)),
       })
     }
     for (const v of variants) {
-      const name = v.group === 'adanns-opq' ? `adanns-opq-m${m}-d${v.pqDims}` : `${v.group}-m${m}`
-      plans.push({
-        id: name,
-        group: v.group,
-        driver: 'frugal-ivfpq',
-        label: `${v.group === 'adanns-opq' ? 'AdANNS-OPQ' : v.opq ? 'rigid OPQ' : 'IVF-PQ'} ${m} B (PQ on ${v.pqDims} dims, d_c = ${v.cluster})`,
-        params: {
-          ...pqCommon,
-          m,
-          pq_dims: v.pqDims,
-          cluster_dims: v.cluster,
-          opq: v.opq,
-          opq_iterations: v.opq ? (full ? 10 : 4) : 0,
-          opq_train_points: v.opq ? 8192 : 0,
-        },
-        settings: pqProbes.map((p) => ({ label: `nprobe=${p}`, params: { nprobe: p } })),
-      })
+      for (const nlist of pqLists) {
+        const base = v.group === 'adanns-opq' ? `adanns-opq-m${m}-d${v.pqDims}` : `${v.group}-m${m}`
+        const kind = v.group === 'adanns-opq' ? 'AdANNS-OPQ' : v.opq ? 'rigid OPQ' : 'rigid PQ'
+        plans.push({
+          id: nlist === 1 ? base : `${base}-ivf${nlist}`,
+          group: v.group,
+          driver: 'frugal-ivfpq',
+          label: `${kind} ${m} B (PQ on ${v.pqDims} dims, ${nlist === 1 ? 'exhaustive ADC scan' : `IVF ${nlist} lists, d_c = ${v.cluster}`})`,
+          params: {
+            ...pqCommon,
+            nlist,
+            m,
+            pq_dims: v.pqDims,
+            cluster_dims: v.cluster,
+            opq: v.opq,
+            opq_iterations: v.opq ? (full ? 10 : 4) : 0,
+            opq_train_points: v.opq ? 8192 : 0,
+          },
+          settings: (nlist === 1 ? [1] : probes.filter((p) => p > 1)).map((p) => ({
+            label: `nprobe=${p}`,
+            params: { nprobe: p },
+          })),
+        })
+      }
     }
   }
 

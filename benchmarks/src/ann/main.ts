@@ -4,6 +4,7 @@
  *
  *   pnpm --filter @frugal/benchmarks run bench:ann [-- --help]
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -29,6 +30,18 @@ function peerProblem(name: string): string | undefined {
     return undefined
   } catch (e) {
     return (e as Error).message.split('\n')[0]
+  }
+}
+
+/** The last commit that touched a folder (cache key of the indexes built from its code). */
+function sourceRevision(dir: string): string {
+  try {
+    return (
+      execFileSync('git', ['log', '-1', '--format=%h', '--', dir], { cwd: dir, encoding: 'utf8' }).trim() ||
+      'unknown'
+    )
+  } catch {
+    return 'unknown'
   }
 }
 
@@ -149,6 +162,7 @@ export const annCommand = defineCommand({
     for (const g of wanted)
       if (!GROUPS.includes(g)) throw new Error(`--methods: unknown group "${g}" (${GROUPS.join(', ')})`)
     const seed = int(args.seed, 'seed', 0)!
+    const only = typeof args.only === 'string' && args.only ? args.only.split(',') : undefined
     const load0 = loadavg()
 
     // 1. Data
@@ -204,7 +218,10 @@ export const annCommand = defineCommand({
       hnswM: int(args['hnsw-m'], 'hnsw-m')!,
       hnswEfConstruction: int(args['hnsw-ef-construction'], 'hnsw-ef-construction')!,
       usearchBuildThreads: int(args['usearch-threads'], 'usearch-threads')!,
-    }).filter((m) => wanted.includes(m.group))
+    })
+      .filter((m) => wanted.includes(m.group))
+      .filter((m) => !only || only.includes(m.id))
+    const annRevision = sourceRevision(join(PKG, '../packages/ann/src'))
     const peers = { hnswlib: peerProblem('hnswlib-node'), usearch: peerProblem('usearch') }
 
     const out: string[] = []
@@ -247,6 +264,7 @@ export const annCommand = defineCommand({
         dataDir,
         workRoot,
         reuse: args.reuse,
+        annRevision,
         plan: { ...plan },
         quiet: args.quiet,
         log,

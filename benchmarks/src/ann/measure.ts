@@ -19,7 +19,13 @@ export interface SettingMeasurement {
   queries: number
   warmup: number
   wallSeconds: number
+  /** Measured queries / their summed wall time. */
   qps: number
+  /**
+   * Measured queries / CPU seconds of the process during the measured phase: the rate of one idle
+   * core, robust to other work on a shared machine (every search here runs on one thread).
+   */
+  qpsCpu: number
   recall: number
   latencyMs: LatencyMs
   /** Mean distance FLOPs per query as reported by the index; undefined for peers. */
@@ -95,6 +101,7 @@ export function measureSetting(
     warmup,
     wallSeconds: total / 1000,
     qps: measured / (total / 1000),
+    qpsCpu: measured / Math.max(1e-6, (cpu.user + cpu.system) / 1e6),
     recall: recallAtK(found, gt, gtK, k),
     latencyMs: {
       p50: percentile(sorted, 50),

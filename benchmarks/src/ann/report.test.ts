@@ -17,6 +17,7 @@ function row(
     params: {},
     recall,
     qps,
+    qpsWall: qps,
     p50Ms: 1,
     p99Ms: 2,
     flops: undefined,

@@ -15,6 +15,8 @@ export interface RunOptions {
   dataDir: string
   workRoot: string
   reuse: boolean
+  /** Part of the cache key of Frugal indexes: the revision of the @frugal/ann sources. */
+  annRevision: string
   plan: TimingPlan
   quiet: boolean
   log: (line: string) => void
@@ -81,16 +83,18 @@ export function runMethod(method: MethodPlan, o: RunOptions): Promise<MethodOutc
       params: method.params,
       settings: method.settings,
       plan: o.plan,
-      workDir: `${o.workRoot}/${method.id}-${hashParams(method)}`,
+      workDir: `${o.workRoot}/${method.id}-${hashParams(method, method.driver.startsWith('frugal') ? o.annRevision : '')}`,
       reuse: o.reuse,
     }
     child.send(job)
   })
 }
 
-function hashParams(method: MethodPlan): string {
+function hashParams(method: MethodPlan, revision: string): string {
   let h = 2166136261
-  for (const ch of JSON.stringify([method.driver, method.params]))
+  for (const ch of JSON.stringify(
+    revision ? [method.driver, method.params, revision] : [method.driver, method.params],
+  ))
     h = Math.imul(h ^ ch.charCodeAt(0), 16777619)
   return (h >>> 0).toString(16)
 }

@@ -3,6 +3,7 @@ import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
 import { buildIvfPq, loadIvfPq } from './ivfpq.ts'
+import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { rotate } from './opq.ts'
 import { Rng } from './random.ts'
 import { tune } from './tune.ts'
@@ -68,6 +69,7 @@ describe('IVF-PQ', () => {
   for (const metric of ['cosine', 'ip', 'l2'] as const) {
     it(`with every list probed and a full re-rank equals exact search (${metric})`, () => {
       const index = buildIvfPq(data, n, dim, {
+        ksub: 64,
         metric,
         nlist: 8,
         m: 4,
@@ -89,6 +91,7 @@ describe('IVF-PQ', () => {
 
   it('AdANNS-OPQ: probes on a cluster prefix, quantises a shorter prefix, and keeps what that prefix can find', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'cosine',
       nlist: 16,
       clusterDims: 8,
@@ -121,6 +124,7 @@ describe('IVF-PQ', () => {
   for (const metric of ['l2', 'ip'] as const) {
     it(`scores a code by its reconstruction: list mean plus rotated residual (${metric}, OPQ)`, () => {
       const index = buildIvfPq(data, n, dim, {
+        ksub: 64,
         metric,
         nlist: 4,
         pqDims: 16,
@@ -158,6 +162,7 @@ describe('IVF-PQ', () => {
 
   it('counts its cost: probe, tables, lookups and re-rank FLOPs', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'ip',
       nlist: 8,
       m: 4,
@@ -168,8 +173,8 @@ describe('IVF-PQ', () => {
     const a = index.search(q, 10, { nprobe: 2 })
     const b = index.search(q, 10, { nprobe: 2, rerank: 50 })
     const lookups = a.cost.candidates * 4
-    // query prep (2 * 32) + probe (8 * 32 * 2) + table (256 * 32 * 2) + per-list bias (2 * 32 each) + lookups
-    expect(a.cost.flops).toBe(2 * 32 + 8 * 32 * 2 + 256 * 32 * 2 + 2 * 2 * 32 + lookups)
+    // query prep (2 * 32) + probe (8 * 32 * 2) + table (64 * 32 * 2) + per-list bias (2 * 32 each) + lookups
+    expect(a.cost.flops).toBe(2 * 32 + 8 * 32 * 2 + 64 * 32 * 2 + 2 * 2 * 32 + lookups)
     expect(b.cost.flops).toBe(a.cost.flops + 50 * 2 * 32)
     expect(b.cost.candidates).toBe(a.cost.candidates + 50)
     expect(a.settings).toEqual({ nprobe: 2, clusterDims: 32, scanDims: 32 })
@@ -178,6 +183,7 @@ describe('IVF-PQ', () => {
 
   it('probes on a shorter cluster prefix per query, and tunes a frontier that budgets pick from', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'cosine',
       nlist: 8,
       pqDims: 16,
@@ -209,8 +215,26 @@ describe('IVF-PQ', () => {
     expect(errorCode(() => index.search(q, 10, { clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
   })
 
+  for (const metric of ['cosine', 'l2'] as const) {
+    it(`gives bit-identical results on the WASM ADC kernel (${metric})`, async () => {
+      const module = await loadWasmKernels()
+      const options = { metric, nlist: 8, pqDims: 16, m: 4, opq: true, opqIterations: 2, pqIterations: 3 }
+      const ts = buildIvfPq(data, n, dim, options)
+      const wasm = buildIvfPq(data, n, dim, options).useWasm(module)
+      expect(wasm.usesWasm).toBe(true)
+      const a = ts.searchBatch(queries, 10, { nprobe: 3 })
+      const b = wasm.searchBatch(queries, 10, { nprobe: 3 })
+      for (let i = 0; i < nq; i++) {
+        expect(b[i]!.ids).toEqual(a[i]!.ids)
+        expect(new Uint32Array(b[i]!.scores.buffer)).toEqual(new Uint32Array(a[i]!.scores.buffer))
+        expect(b[i]!.cost).toEqual(a[i]!.cost)
+      }
+    })
+  }
+
   it('saves and loads to bit-identical results', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'cosine',
       nlist: 8,
       pqDims: 16,
@@ -234,7 +258,7 @@ describe('IVF-PQ', () => {
   })
 
   it('refuses corrupted and inconsistent artifacts', () => {
-    const index = buildIvfPq(data, n, dim, { metric: 'l2', nlist: 4, m: 4, kmeansIterations: 2 })
+    const index = buildIvfPq(data, n, dim, { metric: 'l2', nlist: 4, m: 4, ksub: 32, kmeansIterations: 2 })
     const bytes = index.serialize()
     const rng = new Rng(3)
     for (let t = 0; t < 40; t++) {
@@ -246,10 +270,11 @@ describe('IVF-PQ', () => {
   })
 
   it('refuses bad arguments with typed errors', () => {
-    const ok = { metric: 'l2' as const, nlist: 4, m: 4 }
+    const ok = { metric: 'l2' as const, nlist: 4, m: 4, ksub: 32 }
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, m: 5 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, pqDims: 12, m: 8 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, nlist: 0 }))).toBe('INVALID_ARGUMENT')
+    expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, ksub: 257 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, metric: 'hamming' as Metric }))).toBe(
       'INVALID_ARGUMENT',

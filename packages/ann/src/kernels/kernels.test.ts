@@ -3,7 +3,7 @@ import { AnnError } from '../errors.ts'
 import { Rng } from '../random.ts'
 import { adcScan, adcScanReference } from './adc.ts'
 import { hamming, hammingReference, hammingScan, popcount32 } from './hamming.ts'
-import { WasmHamming } from './wasm.ts'
+import { WasmAdc, WasmHamming } from './wasm.ts'
 import { loadWasmKernels } from './wasm-node.ts'
 
 describe('ADC kernel', () => {
@@ -89,4 +89,27 @@ describe('WASM popcount kernel', () => {
     const empty = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))
     expect(() => new WasmHamming(empty, new Uint32Array(4), 2, 2)).toThrow(AnnError)
   })
+})
+
+describe('WASM ADC kernel', () => {
+  for (const [m, ksub] of [
+    [32, 256],
+    [8, 256],
+    [6, 256],
+    [8, 64],
+  ] as const) {
+    it(`gives the same bits as the TypeScript kernel (m = ${m}, ksub = ${ksub})`, async () => {
+      const module = await loadWasmKernels()
+      const rng = new Rng(m * 7 + ksub)
+      const n = 500
+      const codes = new Uint8Array(n * m)
+      for (let i = 0; i < codes.length; i++) codes[i] = rng.int(ksub)
+      const wasm = new WasmAdc(module, codes, m, ksub, 200)
+      for (let i = 0; i < m * ksub; i++) wasm.table[i] = rng.gaussian()
+      const want = new Float32Array(200)
+      adcScan(codes, 123, 200, m, ksub, wasm.table, -0.75, want, 0)
+      const got = wasm.scan(123, 200, -0.75).slice(0, 200)
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer))
+    })
+  }
 })
