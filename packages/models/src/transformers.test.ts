@@ -10,7 +10,7 @@ import {
   TINY_VOCAB,
   type TinyWeights,
   writeTinyBert,
-} from './tiny-bert-fixture.ts'
+} from './tiny-bert-fixture-node.ts'
 import { TransformersEmbedder } from './transformers-node.ts'
 
 let dir: string

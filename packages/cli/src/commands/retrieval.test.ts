@@ -185,7 +185,7 @@ describe('frugal index build + search + eval', () => {
 describe('frugal index build with a local transformers model', () => {
   it('embeds the corpus with the model and embeds queries with it at search time', async () => {
     // The generator of the tiny BERT-like test model lives with the embedder's own tests.
-    const { writeTinyBert } = await import('../../../models/src/tiny-bert-fixture.ts')
+    const { writeTinyBert } = await import('../../../models/src/tiny-bert-fixture-node.ts')
     const model = join(dir, 'tiny-bert')
     await writeTinyBert(model)
     const corpus = join(dir, 'tiny-corpus')
