@@ -47,6 +47,10 @@ const buildCommand = defineCommand({
       description: `Dense index kind: ${BUILD_KINDS.join(', ')} or auto (flat below 2000 docs)`,
     },
     nlist: { type: 'string', description: 'IVF lists (default min(4·√n, n/39))' },
+    'pq-bytes': {
+      type: 'string',
+      description: 'IVF-PQ bytes per code (must divide --dims; default 32, 16, ...)',
+    },
     name: {
       type: 'string',
       description: 'Index set name (default: the corpus folder name, "sotu" for default)',
@@ -65,6 +69,7 @@ const buildCommand = defineCommand({
       if (kind !== undefined && !BUILD_KINDS.includes(kind))
         fail(`--kind must be one of ${BUILD_KINDS.join(', ')}, auto`)
       const nlist = args.nlist === undefined ? undefined : positiveInt(args.nlist, '--nlist')
+      const pqBytes = args['pq-bytes'] === undefined ? undefined : positiveInt(args['pq-bytes'], '--pq-bytes')
       if (args.corpus !== 'default' && !existsSync(resolve(args.corpus)))
         fail(`--corpus ${args.corpus}: no such folder`)
       if (existsSync(args.out) && !statSync(args.out).isDirectory()) fail(`--out ${args.out} is not a folder`)
@@ -86,6 +91,7 @@ const buildCommand = defineCommand({
         embedder,
         kind,
         nlist,
+        pqBytes,
         tune: args.tune,
         onProgress: (stage, done, total) => {
           if (current !== stage) {
