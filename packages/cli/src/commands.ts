@@ -10,4 +10,7 @@ export const subCommands: Record<string, LazyCommand> = {
   ann: () => import('./commands/ann.ts').then((m) => m.annCommand as CommandDef),
   bench: () => import('./commands/bench.ts').then((m) => m.benchCommand as CommandDef),
   info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
+  index: () => import('./commands/index.ts').then((m) => m.indexCommand as CommandDef),
+  search: () => import('./commands/search.ts').then((m) => m.searchCommand as CommandDef),
+  eval: () => import('./commands/eval.ts').then((m) => m.evalCommand as CommandDef),
 }

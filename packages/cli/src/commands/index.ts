@@ -1,0 +1,119 @@
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import {
+  BUILD_KINDS,
+  type BuildKind,
+  type BuildOptions,
+  type BuildStage,
+  buildIndexSet,
+} from '@frugal/retrieval'
+import { writeIndexSet } from '@frugal/retrieval/node'
+import { defineCommand } from 'citty'
+import { createProgress, type Progress } from '../progress.ts'
+import { loadCorpus } from './corpus-node.ts'
+import { transformersEmbedder } from './embedder-node.ts'
+import { fail, guarded, positiveInt } from './shared.ts'
+
+const STAGE_LABELS: Record<BuildStage, string> = {
+  embedder: 'fit embedder',
+  embed: 'embed docs',
+  dense: 'dense index',
+  tune: 'tune frontier',
+  lexical: 'bm25 index',
+  write: 'manifest',
+}
+
+const buildCommand = defineCommand({
+  meta: {
+    name: 'build',
+    description: 'Build an index set (embedder + ANN index + BM25 + documents + manifest) from a corpus',
+  },
+  args: {
+    corpus: {
+      type: 'string',
+      required: true,
+      description: 'A BEIR-layout folder (corpus.jsonl) or "default" (State of the Union passages)',
+    },
+    out: { type: 'string', required: true, description: 'Output folder for the index set' },
+    embedder: {
+      type: 'string',
+      default: 'lsa',
+      description: 'lsa (fitted on the corpus) or a local model folder (transformers.js)',
+    },
+    dims: { type: 'string', default: '256', description: 'Embedding dims' },
+    kind: {
+      type: 'string',
+      default: 'auto',
+      description: `Dense index kind: ${BUILD_KINDS.join(', ')} or auto (flat below 2000 docs)`,
+    },
+    nlist: { type: 'string', description: 'IVF lists (default min(4·√n, n/39))' },
+    'pq-bytes': {
+      type: 'string',
+      description: 'IVF-PQ bytes per code (must divide --dims; default 32, 16, ...)',
+    },
+    name: {
+      type: 'string',
+      description: 'Index set name (default: the corpus folder name, "sotu" for default)',
+    },
+    tune: {
+      type: 'boolean',
+      default: true,
+      description: 'Measure the recall/FLOPs frontier (--no-tune to skip)',
+    },
+    quiet: { type: 'boolean', default: false, description: 'No progress bars' },
+  },
+  run: ({ args }) =>
+    guarded(async () => {
+      const dims = positiveInt(args.dims, '--dims')
+      const kind = args.kind === 'auto' ? undefined : (args.kind as BuildKind)
+      if (kind !== undefined && !BUILD_KINDS.includes(kind))
+        fail(`--kind must be one of ${BUILD_KINDS.join(', ')}, auto`)
+      const nlist = args.nlist === undefined ? undefined : positiveInt(args.nlist, '--nlist')
+      const pqBytes = args['pq-bytes'] === undefined ? undefined : positiveInt(args['pq-bytes'], '--pq-bytes')
+      if (args.corpus !== 'default' && !existsSync(resolve(args.corpus)))
+        fail(`--corpus ${args.corpus}: no such folder`)
+      if (existsSync(args.out) && !statSync(args.out).isDirectory()) fail(`--out ${args.out} is not a folder`)
+      const started = performance.now()
+      const { docs, source, name } = await loadCorpus(args.corpus)
+      let embedder: BuildOptions['embedder']
+      if (args.embedder === 'lsa') {
+        embedder = { kind: 'lsa', fit: { dims } }
+      } else {
+        if (!existsSync(resolve(args.embedder)))
+          fail(`--embedder ${args.embedder}: not "lsa" and no such model folder`)
+        embedder = await transformersEmbedder(resolve(args.embedder), dims)
+      }
+      const bars = new Map<BuildStage, Progress>()
+      let current: BuildStage | undefined
+      const { manifest, files } = await buildIndexSet(docs, {
+        name: args.name ?? name,
+        source,
+        embedder,
+        kind,
+        nlist,
+        pqBytes,
+        tune: args.tune,
+        onProgress: (stage, done, total) => {
+          if (current !== stage) {
+            if (current !== undefined) bars.get(current)?.stop()
+            current = stage
+            bars.set(stage, createProgress(STAGE_LABELS[stage], total, { quiet: args.quiet }))
+          }
+          bars.get(stage)?.update(done, total)
+        },
+      })
+      if (current !== undefined) bars.get(current)?.stop()
+      await writeIndexSet(args.out, files)
+      const seconds = ((performance.now() - started) / 1000).toFixed(1)
+      console.log(
+        `index set "${manifest.name}": ${manifest.stats.documents} documents, ${manifest.embedder.kind} ${manifest.dense.dim} dims, ` +
+          `${manifest.dense.kind} index, ${manifest.stats.terms} terms, ${(manifest.stats.bytes / 1e6).toFixed(1)} MB in ${args.out} (${seconds} s)`,
+      )
+    }),
+})
+
+/** `frugal index`: build index sets. */
+export const indexCommand = defineCommand({
+  meta: { name: 'index', description: 'Build retrieval index sets' },
+  subCommands: { build: buildCommand },
+})

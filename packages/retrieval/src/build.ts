@@ -1,0 +1,215 @@
+import {
+  buildBinary,
+  buildIvfPq,
+  FlatIndex,
+  IvfIndex,
+  type Metric,
+  tune,
+  type VectorIndex,
+} from '@frugal/ann'
+import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models'
+import { encodeDocuments } from './documents.ts'
+import { RetrievalError } from './errors.ts'
+import { BM25, buildLexicalIndex, MINISEARCH_VERSION } from './lexical.ts'
+import { sha256Hex } from './sha256.ts'
+import {
+  type EmbedderInfo,
+  INDEX_SET_FILES,
+  INDEX_SET_FORMAT,
+  INDEX_SET_VERSION,
+  type IndexSetManifest,
+} from './types.ts'
+
+/** Package and version written into manifests. */
+export const GENERATOR = '@frugal/retrieval@0.1.0'
+
+/** Dense index kinds `buildIndexSet` can build. */
+export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary'] as const
+export type BuildKind = (typeof BUILD_KINDS)[number]
+
+/** An embedder that runs outside the index set (e.g. a transformers.js model in Node). */
+export interface ExternalEmbedder {
+  kind: 'transformers'
+  model: string
+  dims: number
+  /** Embeds texts into one row-major `texts.length × dims` array. */
+  embed(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array>
+}
+
+export type BuildStage = 'embedder' | 'embed' | 'dense' | 'tune' | 'lexical' | 'write'
+
+export interface BuildOptions {
+  /** Set name (default `index`). */
+  name?: string
+  /** Where the corpus came from, for the manifest (e.g. `default`, a folder name). */
+  source?: string
+  /** Default: fit an LSA embedder with these options. */
+  embedder?: { kind: 'lsa'; fit?: LsaFitOptions } | ExternalEmbedder
+  /** Dense index kind; default `ivf` (or `flat` below 2000 documents). */
+  kind?: BuildKind
+  /** IVF / IVF-PQ lists; default `min(4·√n, n / 39)`. */
+  nlist?: number
+  /** IVF-PQ bytes per code (sub-quantisers, must divide dims); default the largest of 32, 16, 8, ... that does. */
+  pqBytes?: number
+  /** AdANNS `d_c` for IVF; default min(64, dims). */
+  clusterDims?: number
+  /** Measure the recall/FLOPs frontier on pseudo-queries (default true). */
+  tune?: boolean
+  metric?: Metric
+  onProgress?: (stage: BuildStage, done: number, total: number) => void
+}
+
+/** The files of an index set and its manifest. */
+export interface BuiltIndexSet {
+  files: Record<string, Uint8Array>
+  manifest: IndexSetManifest
+}
+
+/**
+ * Builds an index set from documents: embedder artifact (LSA by default), ANN index over
+ * the document embeddings, BM25 index, document store and the manifest with SHA-256 of
+ * every file. Runtime-neutral; the CLI writes the files with `writeIndexSet`.
+ * @example
+ * const { files } = await buildIndexSet(loadDefaultCorpus(), { name: 'sotu', embedder: { kind: 'lsa', fit: { dims: 256 } } })
+ */
+export async function buildIndexSet(
+  docs: readonly { id: string; title: string; text: string }[],
+  options: BuildOptions = {},
+): Promise<BuiltIndexSet> {
+  const started = performance.now()
+  const n = docs.length
+  if (n === 0) throw new RetrievalError('INVALID_ARGUMENT', 'cannot build an index set without documents')
+  const ids = new Set<string>()
+  for (const d of docs) {
+    if (ids.has(d.id)) throw new RetrievalError('INVALID_ARGUMENT', `duplicate document id "${d.id}"`)
+    ids.add(d.id)
+  }
+  const progress = options.onProgress ?? (() => {})
+  const texts = docs.map((d) => (d.title && !d.text.startsWith(d.title) ? `${d.title}\n${d.text}` : d.text))
+  const files: Record<string, Uint8Array> = {}
+  const spec = options.embedder ?? { kind: 'lsa' as const }
+  let vectors: Float32Array
+  let embedderInfo: EmbedderInfo
+  if (spec.kind === 'lsa') {
+    const lsa = LsaEmbedder.fit(texts, {
+      ...spec.fit,
+      onProgress: (stage, done, total) =>
+        progress('embedder', stage === 'analyze' ? done / total / 2 : 0.5 + done / total / 2, 1),
+    })
+    files[INDEX_SET_FILES.embedder] = lsa.serialize()
+    vectors = lsa.embedBatch(texts)
+    progress('embed', n, n)
+    embedderInfo = {
+      kind: 'lsa',
+      file: INDEX_SET_FILES.embedder,
+      dims: lsa.dims,
+      vocabulary: lsa.terms.length,
+    }
+  } else {
+    vectors = await spec.embed(texts, (done, total) => progress('embed', done, total))
+    if (vectors.length !== n * spec.dims) {
+      throw new RetrievalError(
+        'INVALID_ARGUMENT',
+        `embedder returned ${vectors.length} values for ${n}×${spec.dims}`,
+      )
+    }
+    embedderInfo = { kind: 'transformers', dims: spec.dims, model: spec.model }
+  }
+  const dim = embedderInfo.dims
+  const metric = options.metric ?? 'cosine'
+  const kind = options.kind ?? (n < 2000 ? 'flat' : 'ivf')
+  const nlist = options.nlist ?? Math.max(1, Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 39)))
+  const clusterDims = options.clusterDims ?? Math.min(64, dim)
+  const nprobe = Math.min(nlist, Math.max(1, Math.round(nlist / 16)))
+  const denseProgress = (stage: string, done: number, total: number) =>
+    progress('dense', stage === 'kmeans' ? done / total / 2 : 0.5 + done / total / 2, 1)
+  let ann: VectorIndex
+  if (kind === 'flat') {
+    ann = FlatIndex.build(vectors, n, dim, { metric })
+  } else if (kind === 'ivf') {
+    ann = IvfIndex.build(vectors, n, dim, { metric, nlist, clusterDims, nprobe, onProgress: denseProgress })
+  } else if (kind === 'ivfpq') {
+    const m = options.pqBytes ?? [32, 16, 8, 4, 2, 1].find((b) => b <= dim && dim % b === 0)!
+    // Codes plus the float vectors for an exact re-rank of the PQ shortlist.
+    ann = buildIvfPq(vectors, n, dim, {
+      metric,
+      nlist,
+      clusterDims,
+      m,
+      nprobe,
+      keepVectors: true,
+      rerank: 50,
+    })
+  } else if (kind === 'binary') {
+    ann = buildBinary(vectors, n, dim, { metric, rerank: 100, onProgress: denseProgress })
+  } else {
+    throw new RetrievalError(
+      'INVALID_ARGUMENT',
+      `kind must be one of ${BUILD_KINDS.join(', ')}, got ${String(kind)}`,
+    )
+  }
+  progress('dense', 1, 1)
+  if (options.tune ?? true) {
+    // Pseudo-queries: the opening words of a sample of documents (held out from nothing, but
+    // recall is measured against exact search on the same vectors, which is what matters).
+    const sample = Math.min(200, n)
+    const step = n / sample
+    const queries = new Float32Array(sample * dim)
+    for (let i = 0; i < sample; i++) {
+      const row = Math.floor(i * step)
+      queries.set(vectors.subarray(row * dim, (row + 1) * dim), i * dim)
+      // Perturb towards a different document so the query is not a stored vector.
+      const other = (row + Math.floor(n / 2)) % n
+      for (let c = 0; c < dim; c++) queries[i * dim + c]! += 0.5 * vectors[other * dim + c]!
+    }
+    tune(ann, queries, { k: Math.min(10, n), base: vectors, onProgress: (d, t) => progress('tune', d, t) })
+  }
+  files[INDEX_SET_FILES.dense] = ann.serialize()
+  const lexical = buildLexicalIndex(docs)
+  const lexicalJson = lexical.toJSON()
+  files[INDEX_SET_FILES.lexical] = new TextEncoder().encode(JSON.stringify(lexicalJson))
+  progress('lexical', n, n)
+  files[INDEX_SET_FILES.documents] = encodeDocuments(docs)
+  const entries: IndexSetManifest['files'] = {}
+  let bytes = 0
+  for (const [name, data] of Object.entries(files)) {
+    entries[name] = { bytes: data.length, sha256: await sha256Hex(data) }
+    bytes += data.length
+  }
+  const manifest: IndexSetManifest = {
+    format: INDEX_SET_FORMAT,
+    version: INDEX_SET_VERSION,
+    name: options.name ?? 'index',
+    createdAt: new Date().toISOString(),
+    generator: GENERATOR,
+    corpus: { source: options.source ?? 'unknown', documents: n },
+    embedder: embedderInfo,
+    dense: {
+      file: INDEX_SET_FILES.dense,
+      kind: ann.kind,
+      metric,
+      dim,
+      size: n,
+      ...(ann.frontier ? { frontier: ann.frontier } : {}),
+    },
+    lexical: {
+      file: INDEX_SET_FILES.lexical,
+      engine: 'minisearch',
+      engineVersion: MINISEARCH_VERSION,
+      bm25: { ...BM25 },
+      analyzer: ANALYZER_ID,
+    },
+    documents: { file: INDEX_SET_FILES.documents, count: n },
+    files: entries,
+    stats: {
+      documents: n,
+      avgTokens: lexicalJson.averageFieldLength[0] ?? 0,
+      terms: lexical.termCount,
+      bytes,
+      buildSeconds: (performance.now() - started) / 1000,
+    },
+  }
+  files[INDEX_SET_FILES.manifest] = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)
+  progress('write', 1, 1)
+  return { files, manifest }
+}

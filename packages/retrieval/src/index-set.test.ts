@@ -1,0 +1,232 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type BuiltIndexSet, buildIndexSet } from './build.ts'
+import { snippet } from './documents.ts'
+import { RetrievalError } from './errors.ts'
+import { loadIndexSet } from './index-set.ts'
+import { readIndexSet, writeIndexSet } from './node.ts'
+import { sha256Hex } from './sha256.ts'
+import { TINY_CORPUS } from './test-fixtures.ts'
+import { INDEX_SET_FILES, type RetrievalIndex } from './types.ts'
+
+let built: BuiltIndexSet
+let index: RetrievalIndex
+
+/** Copies the files as plain ArrayBuffers, as they arrive from R2 or fetch. */
+function asArrayBuffers(files: Record<string, Uint8Array>): Record<string, ArrayBuffer> {
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.slice().buffer]))
+}
+
+async function refusal(files: Record<string, Uint8Array | ArrayBuffer>): Promise<RetrievalError> {
+  const error = await loadIndexSet(files).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(RetrievalError)
+  return error as RetrievalError
+}
+
+beforeAll(async () => {
+  built = await buildIndexSet(TINY_CORPUS, {
+    name: 'tiny',
+    source: 'fixture',
+    embedder: { kind: 'lsa', fit: { dims: 6 } },
+  })
+  index = await loadIndexSet(asArrayBuffers(built.files))
+})
+
+describe('index sets', () => {
+  it('writes a manifest with versions, sizes and SHA-256 of every file', async () => {
+    const m = built.manifest
+    expect(m.format).toBe('frugal-index-set')
+    expect(m.version).toBe(1)
+    expect(Object.keys(m.files).sort()).toEqual([
+      'dense.ann',
+      'documents.json',
+      'embedder.bin',
+      'lexical.json',
+    ])
+    for (const [name, entry] of Object.entries(m.files)) {
+      expect(entry.bytes).toBe(built.files[name]!.length)
+      expect(entry.sha256).toBe(await sha256Hex(built.files[name]!))
+    }
+    expect(m.stats.documents).toBe(8)
+    expect(m.dense).toMatchObject({ kind: 'flat', metric: 'cosine', dim: 6, size: 8 })
+    expect(m.lexical.bm25).toEqual({ k1: 1.2, b: 0.75 })
+    expect(JSON.parse(new TextDecoder().decode(built.files['manifest.json']))).toEqual(m)
+  })
+
+  it('loads from ArrayBuffers and finds the obviously relevant document in every mode', async () => {
+    for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
+      const res = await index.search({ query: 'rockets to the moon', k: 3, mode })
+      expect(res.hits[0]?.id, mode).toBe('moon')
+      expect(res.hits[0]?.title).toBe('Space')
+      expect(res.settings.mode).toBe(mode)
+      expect(res.hits.length).toBeLessThanOrEqual(3)
+    }
+    const tax = await index.search({ query: 'tax relief', k: 2 })
+    expect(tax.settings.mode).toBe('hybrid')
+    expect(tax.hits[0]?.id).toBe('tax')
+    expect(tax.cost.lexicalCandidates).toBe(1)
+    expect(tax.cost.dims).toBe(6)
+    expect(tax.settings.fusion).toEqual({ k: 60, denseWeight: 1, lexicalWeight: 1, depth: 100 })
+  })
+
+  it('searches by vector, with a prefix of the dims, and reports cost', async () => {
+    const vec = (await import('@frugal/models')).LsaEmbedder.load(built.files['embedder.bin']!).embed(
+      'navy ships',
+    )
+    const res = await index.search({ vector: Array.from(vec), k: 1, scanDims: 4 })
+    expect(res.settings).toMatchObject({ mode: 'dense', scanDims: 4 })
+    expect(res.hits[0]?.id).toBe('navy')
+    expect(res.cost.dims).toBe(4)
+    expect(res.cost.candidates).toBe(8)
+    expect(res.cost.flops).toBeGreaterThan(0)
+  })
+
+  it('returns no dense hits for a query without any known term', async () => {
+    expect((await index.search({ query: 'zzzz qqqq', k: 5, mode: 'dense' })).hits).toEqual([])
+    expect((await index.search({ query: 'zzzz qqqq', k: 5, mode: 'hybrid' })).hits).toEqual([])
+  })
+
+  it('reports stats', () => {
+    const s = index.stats()
+    expect(s).toMatchObject({
+      name: 'tiny',
+      documents: 8,
+      dims: 6,
+      denseKind: 'flat',
+      metric: 'cosine',
+      version: 1,
+    })
+    expect(s.modes).toEqual(['dense', 'lexical', 'hybrid'])
+    expect(s.annBytes).toBeGreaterThan(0)
+    expect(s.frontier?.length).toBeGreaterThan(0)
+  })
+
+  it('refuses bad requests naming the field', async () => {
+    const cases: [Record<string, unknown>, string, string?][] = [
+      [{ query: 'x', k: 0 }, 'k'],
+      [{ query: 'x', k: 1001 }, 'k'],
+      [{ query: 'x', k: 2.5 }, 'k'],
+      [{ query: 'x' }, 'k'],
+      [{ query: '   ', k: 1 }, 'query'],
+      [{ query: 'x'.repeat(5000), k: 1 }, 'query'],
+      [{ query: 7, k: 1 }, 'query'],
+      [{ k: 1, mode: 'lexical' }, 'query'],
+      [{ k: 1 }, 'query'],
+      [{ query: 'x', k: 1, mode: 'semantic' }, 'mode'],
+      [{ vector: [1, 2, 3], k: 1 }, 'vector', 'DIMENSION_MISMATCH'],
+      [{ vector: [1, 2, 3, Number.NaN, 0, 0], k: 1 }, 'vector'],
+      [{ vector: [1, 2, 3, Number.POSITIVE_INFINITY, 0, 0], k: 1 }, 'vector'],
+      [{ vector: ['1', 0, 0, 0, 0, 0], k: 1 }, 'vector'],
+      [{ vector: 'abc', k: 1 }, 'vector'],
+      [{ query: 'x', k: 1, scanDims: 7 }, 'scanDims'],
+      [{ query: 'moon', k: 1, mode: 'dense', nprobe: 2 }, 'nprobe'],
+      [{ query: 'x', k: 1, budget: -1 }, 'budget'],
+      [{ query: 'x', k: 1, targetRecall: 1.5 }, 'targetRecall'],
+      [{ query: 'x', k: 1, fusion: { denseWeight: -1 } }, 'fusion.denseWeight'],
+    ]
+    for (const [request, field, code] of cases) {
+      const error = await index.search(request as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error, JSON.stringify(request).slice(0, 80)).toBeInstanceOf(RetrievalError)
+      expect((error as RetrievalError).field, JSON.stringify(request).slice(0, 80)).toBe(field)
+      expect((error as RetrievalError).code).toBe(code ?? 'INVALID_QUERY')
+    }
+  })
+
+  it('refuses a missing file, a wrong size and a wrong checksum, naming the file', async () => {
+    const { 'dense.ann': _, ...noDense } = built.files
+    expect(await refusal(noDense)).toMatchObject({ code: 'MISSING_FILE', file: 'dense.ann' })
+    expect(
+      await refusal({ ...built.files, 'lexical.json': built.files['lexical.json']!.slice(1) }),
+    ).toMatchObject({
+      code: 'SIZE_MISMATCH',
+      file: 'lexical.json',
+    })
+    const flipped = built.files['embedder.bin']!.slice()
+    flipped[100]! ^= 1
+    expect(await refusal({ ...built.files, 'embedder.bin': flipped })).toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      file: 'embedder.bin',
+    })
+  })
+
+  it('refuses a corrupted file even when the manifest was rewritten to match it', async () => {
+    const withFile = async (name: string, bytes: Uint8Array) => {
+      const manifest = structuredClone(built.manifest)
+      manifest.files[name] = { bytes: bytes.length, sha256: await sha256Hex(bytes) }
+      return {
+        ...built.files,
+        [name]: bytes,
+        'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+      }
+    }
+    const ann = built.files['dense.ann']!.slice()
+    ann[ann.length - 1]! ^= 0xff // the container's own CRC now fails
+    expect(await refusal(await withFile('dense.ann', ann))).toMatchObject({
+      code: 'CORRUPT',
+      file: 'dense.ann',
+    })
+    const docs = new TextEncoder().encode('{"ids":["a"],"titles":["b"],"texts":["c"]}')
+    expect(await refusal(await withFile('documents.json', docs))).toMatchObject({
+      code: 'CORRUPT',
+      file: 'documents.json',
+    })
+    const lexical = new TextEncoder().encode('{"not": "minisearch"')
+    expect(await refusal(await withFile('lexical.json', lexical))).toMatchObject({
+      code: 'CORRUPT',
+      file: 'lexical.json',
+    })
+  })
+
+  it('refuses a malformed manifest or an unknown version', async () => {
+    const manifestWith = (m: unknown) => ({
+      ...built.files,
+      'manifest.json': new TextEncoder().encode(JSON.stringify(m)),
+    })
+    expect(await refusal({ ...built.files, 'manifest.json': new TextEncoder().encode('{') })).toMatchObject({
+      code: 'BAD_MANIFEST',
+    })
+    expect(await refusal(manifestWith({ ...built.manifest, version: 2 }))).toMatchObject({
+      code: 'UNSUPPORTED_VERSION',
+    })
+    const bad = await refusal(
+      manifestWith({ ...built.manifest, dense: { ...built.manifest.dense, dim: 'six' } }),
+    )
+    expect(bad).toMatchObject({ code: 'BAD_MANIFEST', field: 'dense.dim' })
+    const traversal = structuredClone(built.manifest) as { documents: { file: string } }
+    traversal.documents.file = '../secrets'
+    expect(await refusal(manifestWith(traversal))).toMatchObject({
+      code: 'BAD_MANIFEST',
+      field: 'documents.file',
+    })
+    const { 'manifest.json': _, ...noManifest } = built.files
+    expect(await refusal(noManifest)).toMatchObject({ code: 'MISSING_FILE', file: INDEX_SET_FILES.manifest })
+  })
+
+  it('writes and reads a set through a directory', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'frugal-set-')), 'out')
+    await writeIndexSet(dir, built.files)
+    const files = await readIndexSet(dir)
+    expect(Object.keys(files).sort()).toEqual(Object.keys(built.files).sort())
+    const again = await loadIndexSet(files)
+    expect((await again.search({ query: 'wheat and corn', k: 1 })).hits[0]?.id).toBe('farm')
+  })
+})
+
+describe('snippet', () => {
+  it('cuts a window around the first query word at word boundaries', () => {
+    const text = `${'lorem ipsum '.repeat(30)}the railroad reached the coast ${'dolor sit '.repeat(30)}`
+    const s = snippet(text, 'Railroad!', 60)
+    expect(s).toMatch(/^….*railroad reached the coast.*…$/)
+    expect(s.length).toBeLessThanOrEqual(62)
+    expect(snippet('short text', 'x', 200)).toBe('short text')
+    expect(snippet('anything', 'x', 0)).toBe('')
+  })
+})

@@ -1,0 +1,38 @@
+export {
+  BUILD_KINDS,
+  type BuildKind,
+  type BuildOptions,
+  type BuildStage,
+  type BuiltIndexSet,
+  buildIndexSet,
+  type ExternalEmbedder,
+  GENERATOR,
+} from './build.ts'
+export { snippet } from './documents.ts'
+export { RetrievalError, type RetrievalErrorCode } from './errors.ts'
+export { type RankedList, reciprocalRankFusion } from './fusion.ts'
+export { type LoadOptions, loadIndexSet, MAX_K, MAX_QUERY_CHARS } from './index-set.ts'
+export { BM25, lexicalContent } from './lexical.ts'
+export { parseManifest } from './manifest.ts'
+export { type Judgements, mean, mrrAt, ndcgAt, recallAt } from './metrics.ts'
+export { sha256Hex } from './sha256.ts'
+export {
+  type DenseInfo,
+  type DocumentsInfo,
+  type EmbedderInfo,
+  type FileEntry,
+  type FusionOptions,
+  type Hit,
+  INDEX_SET_FILES,
+  INDEX_SET_FORMAT,
+  INDEX_SET_VERSION,
+  type IndexSetManifest,
+  type IndexSetStats,
+  type LexicalInfo,
+  type RetrievalCost,
+  type RetrievalIndex,
+  type RetrievalSettings,
+  type SearchMode,
+  type SearchRequest,
+  type SearchResponse,
+} from './types.ts'

@@ -1,0 +1,113 @@
+import { z } from 'zod'
+import { RetrievalError } from './errors.ts'
+import { INDEX_SET_FILES, INDEX_SET_FORMAT, INDEX_SET_VERSION, type IndexSetManifest } from './types.ts'
+
+const count = z.number().int().nonnegative()
+const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name')
+
+const settingsSchema = z.object({
+  nprobe: z.number().int().positive().optional(),
+  clusterDims: z.number().int().positive().optional(),
+  scanDims: z.number().int().positive(),
+  rerank: z.number().int().positive().optional(),
+})
+
+const manifestSchema = z.object({
+  format: z.literal(INDEX_SET_FORMAT),
+  version: z.number().int(),
+  name: z.string().min(1),
+  createdAt: z.string(),
+  generator: z.string(),
+  corpus: z.object({ source: z.string(), documents: count }),
+  embedder: z.object({
+    kind: z.enum(['lsa', 'transformers']),
+    file: fileName.optional(),
+    dims: z.number().int().positive(),
+    model: z.string().optional(),
+    vocabulary: count.optional(),
+  }),
+  dense: z.object({
+    file: fileName,
+    kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary']),
+    metric: z.enum(['cosine', 'ip', 'l2']),
+    dim: z.number().int().positive(),
+    size: count,
+    frontier: z
+      .array(
+        z.object({ settings: settingsSchema, recall: z.number(), k: z.number().int(), flops: z.number() }),
+      )
+      .optional(),
+  }),
+  lexical: z.object({
+    file: fileName,
+    engine: z.literal('minisearch'),
+    engineVersion: z.string(),
+    bm25: z.object({ k1: z.number(), b: z.number() }),
+    analyzer: z.string(),
+  }),
+  documents: z.object({ file: fileName, count }),
+  files: z.record(fileName, z.object({ bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  stats: z.object({
+    documents: count,
+    avgTokens: z.number(),
+    terms: count,
+    bytes: count,
+    buildSeconds: z.number(),
+  }),
+})
+
+/**
+ * Parses and checks `manifest.json` (the first file to fetch: it lists all others).
+ * Throws `RetrievalError` `BAD_MANIFEST` naming the first bad field, or
+ * `UNSUPPORTED_VERSION`.
+ */
+export function parseManifest(input: Uint8Array | ArrayBuffer | string): IndexSetManifest {
+  const file = INDEX_SET_FILES.manifest
+  let value: unknown
+  try {
+    const text =
+      typeof input === 'string'
+        ? input
+        : new TextDecoder('utf-8', { fatal: true }).decode(
+            input instanceof Uint8Array ? input : new Uint8Array(input),
+          )
+    value = JSON.parse(text)
+  } catch (cause) {
+    throw new RetrievalError('BAD_MANIFEST', `${file}: not valid UTF-8 JSON`, { file, cause })
+  }
+  const version = (value as { version?: unknown } | null)?.version
+  if (typeof version === 'number' && version !== INDEX_SET_VERSION) {
+    throw new RetrievalError(
+      'UNSUPPORTED_VERSION',
+      `${file}: index-set version ${version}, this build reads ${INDEX_SET_VERSION}`,
+      { file },
+    )
+  }
+  const parsed = manifestSchema.safeParse(value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const path = issue.path.join('.') || '(root)'
+    throw new RetrievalError('BAD_MANIFEST', `${file}: ${path}: ${issue.message}`, { file, field: path })
+  }
+  const manifest = parsed.data as IndexSetManifest
+  for (const needed of [
+    manifest.dense.file,
+    manifest.lexical.file,
+    manifest.documents.file,
+    manifest.embedder.file,
+  ]) {
+    if (needed !== undefined && manifest.files[needed] === undefined) {
+      throw new RetrievalError('BAD_MANIFEST', `${file}: files lacks an entry for "${needed}"`, {
+        file,
+        field: 'files',
+      })
+    }
+  }
+  if (manifest.embedder.kind === 'lsa' && manifest.embedder.file === undefined) {
+    throw new RetrievalError('BAD_MANIFEST', `${file}: embedder.file is required for an lsa embedder`, {
+      file,
+      field: 'embedder.file',
+    })
+  }
+  return manifest
+}

@@ -1,0 +1,7 @@
+/** Lowercase hex SHA-256 of `bytes` (Web Crypto: Node, workerd, browsers). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+  let hex = ''
+  for (const b of digest) hex += b.toString(16).padStart(2, '0')
+  return hex
+}
