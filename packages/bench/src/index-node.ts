@@ -1,0 +1,1 @@
+export { readResult, writeResult } from './result-file-node.ts'
