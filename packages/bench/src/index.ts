@@ -1,4 +1,15 @@
 export { BenchError, type BenchErrorCode, type BenchErrorDetails } from './errors.ts'
+export { type HttpTargetOptions, httpTarget } from './http-target.ts'
+export { createRandom, exponential, poissonArrivals, shuffle } from './random.ts'
+export { formatReport, REPORT_COLUMNS, reportRow } from './report.ts'
+export {
+  type RunHooks,
+  type RunOutcome,
+  resolveScenario,
+  runScenario,
+  type ScenarioSettings,
+  type WindowProbe,
+} from './runner.ts'
 export {
   type BenchDataset,
   type BenchMethod,
@@ -15,3 +26,19 @@ export {
   SCENARIOS,
   type ScenarioName,
 } from './schema.ts'
+export {
+  ksCriticalValue,
+  ksStatisticExponential,
+  type LatencySummary,
+  percentile,
+  summarizeLatency,
+} from './stats.ts'
+export {
+  checkOutputs,
+  type FunctionTargetOptions,
+  functionTarget,
+  type OfflineHooks,
+  type OfflineRun,
+  type Target,
+} from './target.ts'
+export { VERSION } from './version.ts'

@@ -7,5 +7,6 @@ type LazyCommand = () => Promise<CommandDef>
  * fast. A package adds its commands by adding one line here.
  */
 export const subCommands: Record<string, LazyCommand> = {
+  bench: () => import('./commands/bench.ts').then((m) => m.benchCommand as CommandDef),
   info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
 }
