@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const astro = join(root, 'node_modules', '.bin', 'astro')
+// Run Astro's entry with this very Node (22), not whatever `node` the PATH of a shell wrapper finds.
+const astro = join(root, 'node_modules', 'astro', 'bin', 'astro.mjs')
 const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' }
 
 const { values } = parseArgs({
@@ -34,7 +35,7 @@ function freePort(): Promise<number> {
 
 function run(args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(astro, args, { cwd: root, env, stdio: 'inherit' })
+    const child = spawn(process.execPath, [astro, ...args], { cwd: root, env, stdio: 'inherit' })
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
   })
 }
@@ -54,14 +55,20 @@ if (!values['no-build']) {
   }
 }
 
-const preview: ChildProcess = spawn(astro, ['preview', '--host', '127.0.0.1', '--port', String(port)], {
-  cwd: root,
-  env,
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
+const preview: ChildProcess = spawn(
+  process.execPath,
+  // --ignore-lock: Astro allows one tracked preview per project; this one may run next to another.
+  [astro, 'preview', '--ignore-lock', '--host', '127.0.0.1', '--port', String(port)],
+  {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+)
 let announced = false
 preview.stdout?.setEncoding('utf8')
 preview.stdout?.on('data', (chunk: string) => {
+  process.stdout.write(chunk)
   if (!announced && chunk.includes(`:${port}`)) {
     announced = true
     console.log(`leaderboard: serving the site at http://127.0.0.1:${port}/`)

@@ -105,12 +105,16 @@ describe('leaderboard site', () => {
     if (built.code !== 0) throw new Error(`site build failed:\n${built.output}`)
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
-    preview = spawn(process.execPath, [astroBin, 'preview', '--host', '127.0.0.1', '--port', String(port)], {
-      cwd: root,
-      env: env(fixtures, 'good'),
-      stdio: 'ignore',
-      detached: true,
-    })
+    preview = spawn(
+      process.execPath,
+      [astroBin, 'preview', '--ignore-lock', '--host', '127.0.0.1', '--port', String(port)],
+      {
+        cwd: root,
+        env: env(fixtures, 'good'),
+        stdio: 'ignore',
+        detached: true,
+      },
+    )
     await waitFor(`${base}/`, 30_000)
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -258,6 +262,48 @@ describe('leaderboard site', () => {
     expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(3)
     await screenshot(page, 'home.png')
     expect(pageErrors).toEqual([])
+  })
+
+  it('serves the build with the serve script and prints its URL', async () => {
+    const port = await freePort()
+    const serve = spawn(
+      process.execPath,
+      [join(root, 'scripts', 'serve.ts'), '--no-build', '--port', String(port)],
+      {
+        cwd: root,
+        env: env(fixtures, 'good'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    )
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 30_000)
+        serve.on('exit', (code) =>
+          reject(new Error(`serve exited with ${code} before printing a URL:\n${out}`)),
+        )
+        serve.stderr.on('data', (d) => {
+          out += d
+        })
+        serve.stdout.on('data', (d) => {
+          out += d
+          const match = /serving the site at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
+          if (match) {
+            clearTimeout(timer)
+            resolve(match[1]!)
+          }
+        })
+      })
+      expect(url).toBe(`http://127.0.0.1:${port}/`)
+      expect((await fetch(`${url}leaderboard/ann/`)).status).toBe(200)
+    } finally {
+      if (serve.exitCode === null) {
+        const exited = new Promise((r) => serve.on('exit', r))
+        process.kill(-serve.pid!, 'SIGTERM')
+        await exited
+      }
+    }
   })
 
   it('refuses to build from a folder with a broken result file, naming the file', async () => {
