@@ -1,9 +1,10 @@
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
+import { type ResultEntry, tasksOf } from './src/lib/boards.ts'
 import { packageDocs } from './src/lib/package-docs.ts'
-import { REPO_ROOT } from './src/lib/paths.ts'
+import { REPO_ROOT, resultsDir } from './src/lib/paths.ts'
 
 // Build-time switches, so tests can build the site from fixture results into a separate folder:
 // FRUGAL_RESULTS_DIR (read by the results loader), FRUGAL_SITE_OUT and FRUGAL_SITE_CACHE.
@@ -11,6 +12,25 @@ const fromEnv = (name: string): string | undefined => {
   const value = process.env[name]
   if (!value) return undefined
   return isAbsolute(value) ? value : resolve(process.cwd(), value)
+}
+
+/**
+ * Task names for the sidebar, read leniently from the result files: validation (which fails the
+ * build on a bad file) happens in the content loader.
+ */
+function resultTasks(): ResultEntry[] {
+  const dir = resultsDir()
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      try {
+        const data = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultEntry['data']
+        return typeof data.task === 'string' ? [{ id: f, data }] : []
+      } catch {
+        return []
+      }
+    })
 }
 
 const methodSlugs = readdirSync(new URL('./src/content/docs/methods/', import.meta.url))
@@ -35,9 +55,7 @@ export default defineConfig({
           label: 'Leaderboards',
           items: [
             { label: 'All leaderboards', link: '/leaderboard/' },
-            { label: 'ANN search', link: '/leaderboard/ann/' },
-            { label: 'Retrieval', link: '/leaderboard/retrieval/' },
-            { label: 'Worker API latency', link: '/leaderboard/worker/' },
+            ...tasksOf(resultTasks()).map((t) => ({ label: t.title, link: `/leaderboard/${t.task}/` })),
             { label: 'Methodology', link: '/docs/methodology/' },
           ],
         },

@@ -96,6 +96,9 @@ describe('leaderboard site', () => {
   let browser: Browser | undefined
   let page: Page
   let base = ''
+  let port = 0
+  let printedUrl = ''
+  let brokenBuild: Promise<{ code: number; output: string }> | undefined
   const pageErrors: string[] = []
 
   beforeAll(async () => {
@@ -103,18 +106,39 @@ describe('leaderboard site', () => {
     mkdirSync(artifacts, { recursive: true })
     const built = await build(fixtures, 'good')
     if (built.code !== 0) throw new Error(`site build failed:\n${built.output}`)
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
+    // The build from the broken folder runs while the browser tests use the good build.
+    brokenBuild = build(broken, 'broken')
+    // The site is served by the package's own serve script (astro preview underneath), as `npm start` does.
+    port = await freePort()
     preview = spawn(
       process.execPath,
-      [astroBin, 'preview', '--ignore-lock', '--host', '127.0.0.1', '--port', String(port)],
+      [join(root, 'scripts', 'serve.ts'), '--no-build', '--port', String(port)],
       {
         cwd: root,
         env: env(fixtures, 'good'),
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
     )
+    const serve = preview
+    printedUrl = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => reject(new Error(`serve printed no URL within 60 s:\n${out}`)), 60_000)
+      const collect = (d: Buffer) => {
+        out += d
+        const match = /serving the site at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      }
+      serve.stdout!.on('data', collect)
+      serve.stderr!.on('data', collect)
+      serve.on('exit', (code) =>
+        reject(new Error(`serve exited with ${code} before printing a URL:\n${out}`)),
+      )
+    })
+    base = `http://127.0.0.1:${port}`
     await waitFor(`${base}/`, 30_000)
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -264,50 +288,13 @@ describe('leaderboard site', () => {
     expect(pageErrors).toEqual([])
   })
 
-  it('serves the build with the serve script and prints its URL', async () => {
-    const port = await freePort()
-    const serve = spawn(
-      process.execPath,
-      [join(root, 'scripts', 'serve.ts'), '--no-build', '--port', String(port)],
-      {
-        cwd: root,
-        env: env(fixtures, 'good'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    )
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = ''
-        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 30_000)
-        serve.on('exit', (code) =>
-          reject(new Error(`serve exited with ${code} before printing a URL:\n${out}`)),
-        )
-        serve.stderr.on('data', (d) => {
-          out += d
-        })
-        serve.stdout.on('data', (d) => {
-          out += d
-          const match = /serving the site at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
-          if (match) {
-            clearTimeout(timer)
-            resolve(match[1]!)
-          }
-        })
-      })
-      expect(url).toBe(`http://127.0.0.1:${port}/`)
-      expect((await fetch(`${url}leaderboard/ann/`)).status).toBe(200)
-    } finally {
-      if (serve.exitCode === null) {
-        const exited = new Promise((r) => serve.on('exit', r))
-        process.kill(-serve.pid!, 'SIGTERM')
-        await exited
-      }
-    }
+  it('serves the build with the serve script, which prints its URL', async () => {
+    expect(printedUrl).toBe(`http://127.0.0.1:${port}/`)
+    expect((await fetch(`${printedUrl}leaderboard/ann/`)).status).toBe(200)
   })
 
   it('refuses to build from a folder with a broken result file, naming the file', async () => {
-    const result = await build(broken, 'broken')
+    const result = await brokenBuild!
     expect(result.code).not.toBe(0)
     expect(result.output).toContain('broken-percentiles.json')
     expect(result.output).toContain('percentiles must satisfy')
