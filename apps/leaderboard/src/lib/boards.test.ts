@@ -42,3 +42,13 @@ describe('boards', () => {
     expect(readResults('/nonexistent/frugal-results')).toEqual([])
   })
 })
+
+describe('quality labels', () => {
+  it('names metrics the catalog does not know from their key', async () => {
+    const { qualityLabel } = await import('./metrics.ts')
+    expect(qualityLabel('recall_at_1000')).toBe('Recall@1000')
+    expect(qualityLabel('ndcg_at_10_minus1_relevant')).toBe('nDCG@10 (minus1 relevant)')
+    expect(qualityLabel('exact_match')).toBe('Exact match')
+    expect(qualityLabel('map_at_5')).toBe('MAP@5')
+  })
+})

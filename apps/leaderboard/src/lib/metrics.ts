@@ -127,14 +127,32 @@ const KNOWN_QUALITY: Record<string, { label: string; definition: string }> = {
     label: 'Exact match',
     definition: 'Fraction of answers equal to a reference answer after normalisation.',
   },
+  mrr_at_10: {
+    label: 'MRR@10',
+    definition: 'Mean reciprocal rank of the first relevant result within the top 10 (0 when none is found).',
+  },
+  recall_at_100: {
+    label: 'Recall@100',
+    definition: 'Fraction of the relevant items (or exact neighbours) found in the returned top 100.',
+  },
 }
 
-/** A label for a quality key the catalog does not know: `recall_at_100` -> `Recall@100`. */
-function qualityLabel(key: string): string {
-  const at = /^(.*)_at_(\d+)$/.exec(key)
-  const words = (at ? at[1]! : key).replaceAll('_', ' ')
-  const base = words.charAt(0).toUpperCase() + words.slice(1)
-  return at ? `${base}@${at[2]}` : base
+const ACRONYMS: Record<string, string> = { ndcg: 'nDCG', mrr: 'MRR', map: 'MAP', em: 'EM', f1: 'F1' }
+
+/**
+ * A label for a quality key the catalog does not know: `recall_at_100` -> `Recall@100`,
+ * `ndcg_at_10_minus1_relevant` -> `nDCG@10 (minus1 relevant)`.
+ */
+export function qualityLabel(key: string): string {
+  const at = /^([a-z0-9_]*?)_at_(\d+)(?:_(.+))?$/.exec(key)
+  const words = (at ? at[1]! : key).split('_')
+  const first = words[0] ?? ''
+  const base = [
+    ACRONYMS[first] ?? first.charAt(0).toUpperCase() + first.slice(1),
+    ...words.slice(1).map((w) => ACRONYMS[w] ?? w),
+  ].join(' ')
+  if (!at) return base
+  return at[3] ? `${base}@${at[2]} (${at[3].replaceAll('_', ' ')})` : `${base}@${at[2]}`
 }
 
 /** The definition of the quality metric `key` (a key of `metrics.quality.values`). */

@@ -12,6 +12,8 @@ interface ClientRow {
 
 interface ClientData {
   board: string
+  /** Metric keys drawn as radar axes. */
+  radar: string[]
   metrics: ClientMetric[]
   rows: ClientRow[]
 }
@@ -115,7 +117,9 @@ function renderCompare(view: HTMLElement, data: ClientData, ids: string[]): void
     return
   }
   const rows = ids.map((id) => data.rows.find((r) => r.id === id)).filter((r): r is ClientRow => !!r)
-  const shared = data.metrics.filter((m) => rows.every((r) => r.values[m.key] !== null))
+  const shared = data.metrics.filter(
+    (m) => data.radar.includes(m.key) && rows.every((r) => r.values[m.key] !== null),
+  )
   const figure = el('figure', undefined, { class: 'radar-figure' })
   if (shared.length >= 3) {
     figure.append(radar(rows, shared, data.rows))
