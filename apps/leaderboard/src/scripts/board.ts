@@ -154,7 +154,9 @@ function renderCompare(view: HTMLElement, data: ClientData, ids: string[]): void
   const body = el('tbody')
   for (const m of data.metrics) {
     const tr = el('tr')
-    tr.append(el('th', `${m.label} (${m.unit}, ${m.direction} is better)`, { scope: 'row' }))
+    const th = el('th', m.label, { scope: 'row', title: `${m.direction} is better` })
+    th.append(el('span', ` ${m.unit} ${m.direction === 'higher' ? '↑' : '↓'}`, { class: 'unit' }))
+    tr.append(th)
     const values = rows.map((r) => r.values[m.key] ?? null)
     const present = values.filter((v): v is number => v !== null)
     const best = present.length
