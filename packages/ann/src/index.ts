@@ -1,4 +1,57 @@
+export {
+  BinaryIndex,
+  type BinaryOptions,
+  type BinaryThreshold,
+  buildBinary,
+  calibrateThresholds,
+  loadBinary,
+} from './binary.ts'
 export { AnnError, type AnnErrorCode } from './errors.ts'
+export { FlatIndex, type FlatOptions } from './flat.ts'
+export {
+  ARTIFACT_VERSION,
+  type Artifact,
+  type ArtifactSection,
+  ArtifactWriter,
+  readArtifact,
+  requireSection,
+  type SectionArray,
+  type SectionDtype,
+} from './format.ts'
+export { paretoFrontier } from './frontier.ts'
+export {
+  readBvecs,
+  readFvecs,
+  readIvecs,
+  type VecsExpect,
+  type VecsFile,
+  writeBvecs,
+  writeFvecs,
+  writeIvecs,
+} from './io.ts'
+export { type IvfBuildStage, IvfIndex, type IvfOptions } from './ivf.ts'
+export { buildIvfPq, IvfPqIndex, type IvfPqOptions, loadIvfPq } from './ivfpq.ts'
+export {
+  assignNearest,
+  type KmeansInit,
+  type KmeansOptions,
+  type KmeansResult,
+  trainKmeans,
+} from './kmeans.ts'
+export { type IndexLoader, indexKinds, loadIndex, registerIndexKind } from './load.ts'
+export { applyRotation, fitPcaRotation, type PcaOptions, type PcaRotation, truncate } from './matryoshka.ts'
+export { type OpqOptions, type OpqResult, trainOpq } from './opq.ts'
+export { ProductQuantizer, type ProductQuantizerOptions } from './pq.ts'
+export { Rng } from './random.ts'
+export { TopK } from './topk.ts'
+export {
+  exactGroundTruth,
+  type GroundTruth,
+  type Measurement,
+  measure,
+  type TuneOptions,
+  tune,
+} from './tune.ts'
 export type {
   FrontierPoint,
   IndexKind,

@@ -12,6 +12,8 @@ export type IndexKind = 'flat' | 'ivf' | 'ivfpq' | 'binary'
 export interface SearchParams {
   /** IVF: number of inverted lists probed. */
   nprobe?: number
+  /** IVF: AdANNS `d_c` used to probe the centroids (at most the `d_c` the index was built with). */
+  clusterDims?: number
   /** AdANNS `d_s`: number of leading dims used to score candidates. */
   scanDims?: number
   /** Exact re-rank of the top R candidates (ivfpq, binary). */
@@ -76,4 +78,6 @@ export interface VectorIndex {
   byteSize(): number
   /** The versioned, checksummed artifact; `loadIndex` reads it back. */
   serialize(): Uint8Array
+  /** The settings `tune` measures when the caller gives no grid. */
+  tuningGrid?(k: number): SearchSettings[]
 }

@@ -9,6 +9,8 @@ const fmt = (v: number | undefined, digits = 2): string => {
   return v.toPrecision(3)
 }
 
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 3)}...` : text)
+
 const mib = (bytes: number | undefined) => (bytes === undefined ? '-' : (bytes / 1048576).toFixed(1))
 
 /** The columns of {@link formatReport}, each with its unit in the header. */
@@ -47,7 +49,7 @@ export function reportRow(file: string, r: BenchResult): string[] {
   return [
     file,
     r.task,
-    r.method.name,
+    clip(r.method.name, 40),
     scenario,
     r.status === 'complete' ? 'complete' : `FAILED ${r.error?.code ?? ''}`.trim(),
     fmt(m.latency_ms?.p50),

@@ -60,6 +60,11 @@ export function stdioTarget(command: readonly string[], options: StdioTargetOpti
     // Its own process group, so that close() also ends whatever the program started.
     detached: true,
   })
+  // The program runs in its own process group: end it if this process exits first.
+  const killOnExit = () => {
+    if (!exited) killGroup('SIGKILL')
+  }
+  process.once('exit', killOnExit)
   const pending: Pending[] = []
   const stderrTail: string[] = []
   let failure: BenchError | undefined
@@ -160,6 +165,7 @@ export function stdioTarget(command: readonly string[], options: StdioTargetOpti
         }
       }
       await exitPromise
+      process.off('exit', killOnExit)
       child.stdout.destroy()
       child.stderr.destroy()
     },

@@ -7,6 +7,7 @@ type LazyCommand = () => Promise<CommandDef>
  * fast. A package adds its commands by adding one line here.
  */
 export const subCommands: Record<string, LazyCommand> = {
+  ann: () => import('./commands/ann.ts').then((m) => m.annCommand as CommandDef),
   bench: () => import('./commands/bench.ts').then((m) => m.benchCommand as CommandDef),
   info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
 }

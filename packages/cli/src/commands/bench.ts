@@ -66,6 +66,11 @@ const loadArgs = {
     valueHint: 'name',
   },
   dataset: { type: 'string', description: 'Dataset name (default: the inputs file name)', valueHint: 'name' },
+  'dataset-size': {
+    type: 'string',
+    description: 'Items in the collection searched (default: the number of inputs)',
+    valueHint: 'N',
+  },
   method: { type: 'string', description: 'Method name (default: the target)', valueHint: 'name' },
   params: { type: 'string', description: 'Method parameters, k=v,k=v', valueHint: 'k=v,...' },
   artifact: {
@@ -229,7 +234,8 @@ async function measure(target: Target, args: LoadArgs): Promise<void> {
       task: typeof args.task === 'string' ? args.task : 'adhoc',
       dataset: {
         name: typeof args.dataset === 'string' ? args.dataset : (inputsFile.split('/').pop() ?? inputsFile),
-        size: inputs.length,
+        size: int('dataset-size', args['dataset-size']) ?? inputs.length,
+        queries: inputs.length,
       },
       method: {
         name: typeof args.method === 'string' ? args.method : target.description,

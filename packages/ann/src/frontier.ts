@@ -1,0 +1,115 @@
+import { AnnError } from './errors.ts'
+import type { FrontierPoint, SearchParams, SearchSettings } from './types.ts'
+
+/**
+ * Resolves a `{ budget }` or `{ targetRecall }` request against a tuned frontier:
+ * the most accurate setting whose FLOPs fit the budget, or the cheapest whose recall
+ * reaches the target. Returns undefined when the params ask for neither.
+ */
+export function resolveFromFrontier(
+  frontier: readonly FrontierPoint[] | undefined,
+  params: SearchParams,
+): SearchSettings | undefined {
+  const { budget, targetRecall } = params
+  if (budget === undefined && targetRecall === undefined) return undefined
+  if (budget !== undefined && targetRecall !== undefined) {
+    throw new AnnError('INVALID_ARGUMENT', 'give either budget or targetRecall, not both')
+  }
+  for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank'] as const) {
+    if (params[key] !== undefined) {
+      throw new AnnError(
+        'INVALID_ARGUMENT',
+        `${key} cannot be combined with budget/targetRecall (they pick it)`,
+      )
+    }
+  }
+  if (!frontier || frontier.length === 0) {
+    throw new AnnError('NO_FRONTIER', 'this index has no tuned frontier: run tune() first')
+  }
+  if (budget !== undefined) {
+    if (typeof budget !== 'number' || Number.isNaN(budget) || budget <= 0) {
+      throw new AnnError(
+        'INVALID_ARGUMENT',
+        `budget must be a positive number of FLOPs, got ${String(budget)}`,
+      )
+    }
+    let best: FrontierPoint | undefined
+    for (const point of frontier) {
+      if (point.flops > budget) continue
+      if (!best || point.recall > best.recall || (point.recall === best.recall && point.flops < best.flops))
+        best = point
+    }
+    if (!best) {
+      const cheapest = Math.min(...frontier.map((p) => p.flops))
+      throw new AnnError(
+        'UNREACHABLE_TARGET',
+        `no tuned setting fits a budget of ${budget} FLOPs (the cheapest needs ${Math.ceil(cheapest)})`,
+      )
+    }
+    return { ...best.settings }
+  }
+  if (typeof targetRecall !== 'number' || !(targetRecall >= 0 && targetRecall <= 1)) {
+    throw new AnnError('INVALID_ARGUMENT', `targetRecall must be in [0, 1], got ${String(targetRecall)}`)
+  }
+  let best: FrontierPoint | undefined
+  for (const point of frontier) {
+    if (point.recall < targetRecall) continue
+    if (!best || point.flops < best.flops || (point.flops === best.flops && point.recall > best.recall))
+      best = point
+  }
+  if (!best) {
+    const top = Math.max(...frontier.map((p) => p.recall))
+    throw new AnnError(
+      'UNREACHABLE_TARGET',
+      `no tuned setting reaches recall ${targetRecall} (the best reached ${top})`,
+    )
+  }
+  return { ...best.settings }
+}
+
+/** Keeps the points no other point beats on both recall (higher) and FLOPs (lower), by FLOPs ascending. */
+export function paretoFrontier(points: readonly FrontierPoint[]): FrontierPoint[] {
+  const sorted = [...points].sort((a, b) => a.flops - b.flops || b.recall - a.recall)
+  const out: FrontierPoint[] = []
+  let bestRecall = Number.NEGATIVE_INFINITY
+  for (const p of sorted) {
+    if (p.recall > bestRecall) {
+      out.push(p)
+      bestRecall = p.recall
+    }
+  }
+  return out
+}
+
+/** Checks a frontier read from a file; throws CORRUPT if it is malformed. */
+export function parseFrontier(value: unknown): FrontierPoint[] | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!Array.isArray(value)) throw new AnnError('CORRUPT', 'stored frontier is not an array')
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v)
+  const optInt = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v > 0)
+  return value.map((p, i) => {
+    const s = (p as { settings?: Record<string, unknown> })?.settings
+    const point = p as FrontierPoint
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      typeof s !== 'object' ||
+      s === null ||
+      !num(point.recall) ||
+      !num(point.flops) ||
+      !num(point.k) ||
+      !optInt(s.scanDims) ||
+      s.scanDims === undefined ||
+      !optInt(s.nprobe) ||
+      !optInt(s.clusterDims) ||
+      !optInt(s.rerank)
+    ) {
+      throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
+    }
+    const settings: SearchSettings = { scanDims: s.scanDims as number }
+    if (s.nprobe !== undefined) settings.nprobe = s.nprobe as number
+    if (s.clusterDims !== undefined) settings.clusterDims = s.clusterDims as number
+    if (s.rerank !== undefined) settings.rerank = s.rerank as number
+    return { settings, recall: point.recall, k: point.k, flops: point.flops }
+  })
+}
