@@ -38,7 +38,8 @@ const methodSlugs = readdirSync(new URL('./src/content/docs/methods/', import.me
   .map((f) => f.replace(/\.mdx$/, ''))
 
 export default defineConfig({
-  site: 'https://frugal.invalid',
+  // The public URL, when deployed (canonical links and the sitemap); unset for local builds.
+  ...(process.env['FRUGAL_SITE_URL'] ? { site: process.env['FRUGAL_SITE_URL'] } : {}),
   outDir: fromEnv('FRUGAL_SITE_OUT') ?? './dist',
   cacheDir: fromEnv('FRUGAL_SITE_CACHE') ?? './node_modules/.astro',
   devToolbar: { enabled: false },
