@@ -86,7 +86,10 @@ async function screenshot(page: Page, name: string): Promise<void> {
   const height = await page.evaluate(() => document.documentElement.scrollHeight)
   await page.setViewportSize({ width: size.width, height: Math.min(height, 8000) })
   await page.mouse.move(0, 0)
-  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.evaluate(() => {
+    window.scrollTo(0, 0)
+    for (const wrap of document.querySelectorAll('.table-wrap')) wrap.scrollLeft = 0
+  })
   await page.screenshot({ path: join(artifacts, name) })
   await page.setViewportSize(size)
 }
@@ -168,7 +171,7 @@ describe('leaderboard site', () => {
 
   const rowIds = (p: Page) =>
     p
-      .locator('table.lb tbody tr:visible')
+      .locator('table.lb tbody tr[data-id]:visible')
       .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset['id']))
 
   it('lists every complete ANN fixture result, one ranking per scenario', async () => {
@@ -207,6 +210,9 @@ describe('leaderboard site', () => {
   it('sorts the rows when a column header is clicked', async () => {
     await page.goto(`${base}/leaderboard/ann/fixture-vectors--single-stream/`)
     const before = await rowIds(page)
+    const definition = await page.locator('th button[data-sort="throughput"] abbr').getAttribute('title')
+    expect(definition).toContain('QPS')
+    expect(definition).toContain('In this ranking: items / wall time of the measured phase')
     const qps = (id: string) => annComplete.find((r) => r.id === id)!.metrics.throughput!.items_per_s
     await page.click('th button[data-sort="throughput"]')
     const desc = (await rowIds(page)) as string[]
@@ -217,6 +223,12 @@ describe('leaderboard site', () => {
     )
     await page.click('th button[data-sort="throughput"]')
     const asc = (await rowIds(page)) as string[]
+    const order = await page
+      .locator('table.lb tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((t) => (t as HTMLElement).dataset['id'] ?? `prov:${(t as HTMLElement).dataset['provFor']}`),
+      )
+    expect(order).toEqual(asc.flatMap((id) => [id, `prov:${id}`])) // each provenance row moves with its run
     expect(asc.map(qps)).toEqual(asc.map(qps).sort((a, b) => a - b))
   })
 
@@ -252,6 +264,8 @@ describe('leaderboard site', () => {
     expect(page.url()).toContain('compare=')
     for (let i = 3; i < 5; i++) await boxes.nth(i).check()
     expect(await boxes.nth(5).isDisabled()).toBe(true)
+    await page.locator('table.lb tbody tr[data-id]').first().locator('button[data-prov]').click()
+    await expect.poll(() => page.locator('table.lb tr.prov:visible .cmd code').count()).toBe(1)
     await screenshot(page, 'ann-leaderboard.png')
     expect(existsSync(join(artifacts, 'ann-leaderboard.png'))).toBe(true)
   })

@@ -18,6 +18,8 @@ export interface MetricDef {
   kind: 'quality' | 'cost'
   /** Reads the value in display units; `undefined` when the result does not report it. */
   read: (r: BenchResult) => number | undefined
+  /** How the result file says the value was obtained (its metric group's `method`). */
+  how: (r: BenchResult) => string | undefined
   /** Significant digits to show. */
   digits: number
 }
@@ -30,10 +32,11 @@ const COST: MetricDef[] = [
     label: 'Throughput',
     unit: 'items/s',
     definition:
-      'Items completed per second of the measured phase (warm-up excluded). For search tasks an item is one query, so this is QPS.',
+      'Items per second of the measured phase (warm-up excluded), usually per second of wall time; a run may count per CPU second instead, and says so under "How measured". For search tasks an item is one query, so this is QPS.',
     direction: 'higher',
     kind: 'cost',
     read: (r) => r.metrics.throughput?.items_per_s,
+    how: (r) => r.metrics.throughput?.method,
     digits: 4,
   },
   {
@@ -44,6 +47,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => r.metrics.latency_ms?.p50,
+    how: (r) => r.metrics.latency_ms?.method,
     digits: 3,
   },
   {
@@ -54,6 +58,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => r.metrics.latency_ms?.p90,
+    how: (r) => r.metrics.latency_ms?.method,
     digits: 3,
   },
   {
@@ -65,6 +70,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => r.metrics.latency_ms?.p99,
+    how: (r) => r.metrics.latency_ms?.method,
     digits: 3,
   },
   {
@@ -76,6 +82,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => (r.metrics.memory ? r.metrics.memory.peak_rss_bytes / MIB : undefined),
+    how: (r) => (r.metrics.memory ? `${r.metrics.memory.method}, ${r.metrics.memory.scope}` : undefined),
     digits: 4,
   },
   {
@@ -86,6 +93,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => (r.metrics.cpu ? r.metrics.cpu.cpu_seconds_per_item * 1000 : undefined),
+    how: (r) => r.metrics.cpu?.method,
     digits: 3,
   },
   {
@@ -97,6 +105,8 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => (r.metrics.energy ? r.metrics.energy.joules_per_item * 1000 : undefined),
+    how: (r) =>
+      r.metrics.energy ? `${r.metrics.energy.energy_method}: ${r.metrics.energy.detail}` : undefined,
     digits: 3,
   },
   {
@@ -107,6 +117,7 @@ const COST: MetricDef[] = [
     direction: 'lower',
     kind: 'cost',
     read: (r) => (r.metrics.artifact ? r.metrics.artifact.artifact_bytes / MIB : undefined),
+    how: (r) => r.metrics.artifact?.method,
     digits: 4,
   },
 ]
@@ -167,6 +178,7 @@ export function qualityMetric(key: string): MetricDef {
     direction: 'higher',
     kind: 'quality',
     read: (r) => r.metrics.quality?.values[key],
+    how: (r) => r.metrics.quality?.method,
     digits: 4,
   }
 }
@@ -186,6 +198,11 @@ export function metricsFor(results: readonly BenchResult[]): MetricDef[] {
   })
   const cost = COST.filter((m) => results.some((r) => m.read(r) !== undefined))
   return [...ordered.map(qualityMetric), ...cost]
+}
+
+/** The distinct "how measured" labels of `metric` over `results`, for the column's hover text. */
+export function howMeasured(metric: MetricDef, results: readonly BenchResult[]): string[] {
+  return [...new Set(results.map((r) => metric.how(r)).filter((h): h is string => !!h))].sort()
 }
 
 /** Formats a value with `digits` significant digits, without exponent notation for ordinary ranges. */

@@ -187,7 +187,10 @@ export function initBoard(root: HTMLElement): void {
   const data = JSON.parse(root.querySelector('[data-board-data]')?.textContent ?? '{}') as ClientData
   const table = root.querySelector<HTMLTableElement>('table.lb')!
   const tbody = table.tBodies[0]!
-  const rows = () => [...tbody.rows]
+  // Each run is a row plus a hidden provenance row right after it; they move and hide together.
+  const rows = () => [...tbody.rows].filter((r) => r.dataset['id'] !== undefined)
+  const provOf = (tr: HTMLTableRowElement) =>
+    tbody.querySelector<HTMLTableRowElement>(`tr[data-prov-for="${CSS.escape(tr.dataset['id'] ?? '')}"]`)
 
   // Axis selection: one pre-rendered figure per pair.
   const xSel = root.querySelector<HTMLSelectElement>('select[data-axis="x"]')
@@ -225,6 +228,9 @@ export function initBoard(root: HTMLElement): void {
         (!text || (tr.dataset['text'] ?? '').includes(text)) &&
         (!frontierOnly || tr.dataset['frontier'] !== undefined)
       tr.hidden = !ok
+      const prov = provOf(tr)
+      if (prov)
+        prov.hidden = !ok || tr.querySelector('.prov-toggle')?.getAttribute('aria-expanded') !== 'true'
       if (ok) visible++
       for (const dot of root.querySelectorAll(`circle[data-id="${CSS.escape(tr.dataset['id'] ?? '')}"]`)) {
         dot.classList.toggle('is-filtered', !ok)
@@ -276,7 +282,7 @@ export function initBoard(root: HTMLElement): void {
         if (typeof va === 'number' && typeof vb === 'number') return sign * (va - vb)
         return sign * String(va).localeCompare(String(vb))
       })
-      tbody.append(...sorted)
+      tbody.append(...sorted.flatMap((tr) => [tr, provOf(tr)].filter((x): x is HTMLTableRowElement => !!x)))
     })
   }
 
@@ -333,6 +339,18 @@ export function initBoard(root: HTMLElement): void {
     }
   }
   update()
+
+  // Provenance rows.
+  for (const button of root.querySelectorAll<HTMLButtonElement>('button[data-prov]')) {
+    button.addEventListener('click', () => {
+      const open = button.getAttribute('aria-expanded') !== 'true'
+      button.setAttribute('aria-expanded', String(open))
+      const prov = tbody.querySelector<HTMLTableRowElement>(
+        `tr[data-prov-for="${CSS.escape(button.dataset['prov'] ?? '')}"]`,
+      )
+      if (prov) prov.hidden = !open
+    })
+  }
 
   // Copy buttons for the reproduce commands.
   for (const button of root.querySelectorAll<HTMLButtonElement>('button[data-copy]')) {
