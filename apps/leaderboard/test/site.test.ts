@@ -19,7 +19,7 @@ interface Fixture {
   id: string
   task: string
   status: string
-  method: { name: string }
+  method: { name: string; family?: string }
   scenario: { name: string }
   metrics: { throughput?: { items_per_s: number }; energy?: { energy_method: string } }
 }
@@ -247,6 +247,10 @@ describe('leaderboard site', () => {
       all - expected.length,
     )
     await page.selectOption('select[data-filter="method"]', '')
+    await page.selectOption('select[data-filter="family"]', 'ivf')
+    const ivf = annComplete.filter((r) => r.scenario.name === 'single_stream' && r.method.family === 'ivf')
+    expect(((await rowIds(page)) as string[]).sort()).toEqual(ivf.map((r) => r.id).sort())
+    await page.selectOption('select[data-filter="family"]', '')
     await page.selectOption('select[data-filter="energy"]', 'measured')
     const measured = annComplete.filter(
       (r) => r.scenario.name === 'single_stream' && r.metrics.energy?.energy_method !== 'estimate',

@@ -21,7 +21,8 @@ interface Point {
   id: string
   x: number
   y: number
-  method: string
+  /** Colour group: the method name, or its family when there are too many names for distinct colours. */
+  group: string
   estimated: boolean
   title: string
 }
@@ -57,6 +58,8 @@ function tooltip(e: ResultEntry, x: MetricDef, y: MetricDef, xv: number, yv: num
 export function renderScatter(board: Board, x: MetricDef, y: MetricDef): Scatter {
   const points: Point[] = []
   const missing: string[] = []
+  const names = new Set(board.entries.map((e) => e.data.method.name))
+  const byFamily = names.size > 10 && board.entries.every((e) => e.data.method.family)
   for (const e of board.entries) {
     const xv = x.read(e.data)
     const yv = y.read(e.data)
@@ -69,7 +72,7 @@ export function renderScatter(board: Board, x: MetricDef, y: MetricDef): Scatter
       id: e.id,
       x: xv,
       y: yv,
-      method: e.data.method.name,
+      group: byFamily ? `${e.data.method.family} (family)` : e.data.method.name,
       estimated: energyAxis && energyMeasured(e.data) === false,
       title: tooltip(e, x, y, xv, yv),
     })
@@ -111,8 +114,8 @@ export function renderScatter(board: Board, x: MetricDef, y: MetricDef): Scatter
         x: 'x',
         y: 'y',
         r: 5,
-        stroke: 'method',
-        fill: 'method',
+        stroke: 'group',
+        fill: 'group',
         fillOpacity: (p: Point) => (p.estimated ? 0.08 : 0.85),
         strokeWidth: 1.6,
         title: 'title',

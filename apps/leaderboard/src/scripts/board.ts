@@ -216,6 +216,7 @@ export function initBoard(root: HTMLElement): void {
       root.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-filter="${name}"]`)
     const method = get('method')?.value ?? ''
     const hardware = get('hardware')?.value ?? ''
+    const family = get('family')?.value ?? ''
     const energy = get('energy')?.value ?? ''
     const text = (get('text')?.value ?? '').trim().toLowerCase()
     const frontierOnly = (get('frontier') as HTMLInputElement | null)?.checked ?? false
@@ -224,6 +225,7 @@ export function initBoard(root: HTMLElement): void {
       const ok =
         (!method || tr.dataset['method'] === method) &&
         (!hardware || tr.dataset['hardware'] === hardware) &&
+        (!family || tr.dataset['family'] === family) &&
         (!energy || tr.dataset['energy'] === energy) &&
         (!text || (tr.dataset['text'] ?? '').includes(text)) &&
         (!frontierOnly || tr.dataset['frontier'] !== undefined)
