@@ -67,3 +67,14 @@ describe('paretoFrontier', () => {
     expect(paretoFrontier([], 'higher', 'higher')).toEqual([])
   })
 })
+
+describe('paddedDomain', () => {
+  it('widens a single value so the scatter can scale it, and leaves real ranges to Plot', async () => {
+    const { paddedDomain } = await import('./scatter.ts')
+    expect(paddedDomain([28.29], false)).toEqual([28.29 - 2.829, 28.29 + 2.829])
+    expect(paddedDomain([113, 113], true)).toEqual([56.5, 226])
+    expect(paddedDomain([0], false)).toEqual([-1, 1])
+    expect(paddedDomain([1, 2], false)).toBeUndefined()
+    expect(paddedDomain([], true)).toBeUndefined()
+  })
+})

@@ -27,6 +27,20 @@ interface Point {
   title: string
 }
 
+/**
+ * A domain around a single distinct value (one run, or runs that tie), which Plot cannot scale
+ * on its own; `undefined` lets Plot choose from the data.
+ */
+export function paddedDomain(values: readonly number[], log: boolean): [number, number] | undefined {
+  if (values.length === 0) return undefined
+  const min = Math.min(...values)
+  const max = Math.max(...values)
+  if (min !== max) return undefined
+  if (log) return [min / 2, min * 2]
+  const pad = Math.abs(min) * 0.1 || 1
+  return [min - pad, min + pad]
+}
+
 /** The axis pairs a board offers: y is a better-when-higher metric, x any other metric. */
 export function axisPairs(board: Board): Array<{ x: MetricDef; y: MetricDef }> {
   const ys = board.metrics.filter((m) => m.direction === 'higher')
@@ -80,6 +94,14 @@ export function renderScatter(board: Board, x: MetricDef, y: MetricDef): Scatter
   const onFrontier = paretoFrontier(points, x.direction, y.direction)
   const frontier = onFrontier.map((i) => points[i]!).sort((a, b) => a.x - b.x)
   const logX = points.length > 0 && points.every((p) => p.x > 0)
+  const xDomain = paddedDomain(
+    points.map((p) => p.x),
+    logX,
+  )
+  const yDomain = paddedDomain(
+    points.map((p) => p.y),
+    false,
+  )
   const { document } = parseHTML('<!doctype html><html><body></body></html>')
   const arrow = x.direction === 'higher' ? '→' : '←'
   const anyEstimated = points.some((p) => p.estimated)
@@ -97,8 +119,9 @@ export function renderScatter(board: Board, x: MetricDef, y: MetricDef): Scatter
       labelAnchor: 'center',
       grid: true,
       nice: true,
+      ...(xDomain ? { domain: xDomain } : {}),
     },
-    y: { label: `↑ ${y.label} (${y.unit})`, grid: true, nice: true },
+    y: { label: `↑ ${y.label} (${y.unit})`, grid: true, nice: true, ...(yDomain ? { domain: yDomain } : {}) },
     color: { legend: true, type: 'categorical', scheme: 'tableau10' },
     marks: [
       Plot.line(frontier, {

@@ -185,8 +185,9 @@ function renderCompare(view: HTMLElement, data: ClientData, ids: string[]): void
 /** Wires one `.board` element. */
 export function initBoard(root: HTMLElement): void {
   const data = JSON.parse(root.querySelector('[data-board-data]')?.textContent ?? '{}') as ClientData
-  const table = root.querySelector<HTMLTableElement>('table.lb')!
-  const tbody = table.tBodies[0]!
+  const table = root.querySelector<HTMLTableElement>('table.lb')
+  const tbody = table?.tBodies[0]
+  if (!table || !tbody) return // a ranking whose runs all failed has no table
   // Each run is a row plus a hidden provenance row right after it; they move and hide together.
   const rows = () => [...tbody.rows].filter((r) => r.dataset['id'] !== undefined)
   const provOf = (tr: HTMLTableRowElement) =>
