@@ -316,5 +316,5 @@ describe('leaderboard site', () => {
     expect(result.code).not.toBe(0)
     expect(result.output).toContain('broken-percentiles.json')
     expect(result.output).toContain('percentiles must satisfy')
-  })
+  }, 150_000)
 })
