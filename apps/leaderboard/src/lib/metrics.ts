@@ -200,6 +200,11 @@ export function metricsFor(results: readonly BenchResult[]): MetricDef[] {
   return [...ordered.map(qualityMetric), ...cost]
 }
 
+/** Every metric the site knows how to show: the known quality metrics, then the cost metrics. */
+export function metricCatalog(): MetricDef[] {
+  return [...Object.keys(KNOWN_QUALITY).map(qualityMetric), ...COST]
+}
+
 /** The distinct "how measured" labels of `metric` over `results`, for the column's hover text. */
 export function howMeasured(metric: MetricDef, results: readonly BenchResult[]): string[] {
   return [...new Set(results.map((r) => metric.how(r)).filter((h): h is string => !!h))].sort()
