@@ -6,6 +6,9 @@ import { type ResultEntry, tasksOf } from './src/lib/boards.ts'
 import { packageDocs } from './src/lib/package-docs.ts'
 import { REPO_ROOT, resultsDir } from './src/lib/paths.ts'
 
+// Pages are prerendered from a bundle in the output folder; they find the repository through this.
+process.env['FRUGAL_REPO_ROOT'] ??= REPO_ROOT
+
 // Build-time switches, so tests can build the site from fixture results into a separate folder:
 // FRUGAL_RESULTS_DIR (read by the results loader), FRUGAL_SITE_OUT and FRUGAL_SITE_CACHE.
 const fromEnv = (name: string): string | undefined => {

@@ -300,6 +300,11 @@ describe('leaderboard site', () => {
       const response = await page.goto(`${base}${path}`)
       expect(response?.status(), path).toBe(200)
     }
+    // The implementation status is read from the repository at build time: @frugal/ann has the AdANNS IVF.
+    await page.goto(`${base}/methods/adanns/`)
+    expect(await page.locator('.status.implemented').textContent()).toContain('packages/ann/src/ivf.ts')
+    await page.goto(`${base}/methods/tome/`)
+    expect(await page.locator('.status.missing').textContent()).toContain('Not implemented in Frugal yet')
     await page.goto(`${base}/`)
     expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(3)
     await screenshot(page, 'home.png')

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The package root (`apps/leaderboard`), found from this file so it works from any working directory. */
-export const SITE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-
-/** The monorepo root. */
-export const REPO_ROOT = resolve(SITE_ROOT, '..', '..')
+/**
+ * The monorepo root. Found from this file's location when it is loaded from source (the Astro config,
+ * content loaders, tests); the config then publishes it in `FRUGAL_REPO_ROOT` for the prerendered
+ * pages, whose bundled copy of this module lives elsewhere under the build output.
+ */
+export const REPO_ROOT =
+  process.env['FRUGAL_REPO_ROOT'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
 
 /**
  * The folder of result files the site is built from: `FRUGAL_RESULTS_DIR` when set (absolute, or
