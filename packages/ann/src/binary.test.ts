@@ -3,7 +3,9 @@ import { BinaryIndex, buildBinary, calibrateThresholds, loadBinary } from './bin
 import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
+import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { Rng } from './random.ts'
+import { tune } from './tune.ts'
 import type { Metric } from './types.ts'
 
 /** Clustered data with a per-dimension offset (so the sign of a value carries little). */
@@ -97,6 +99,18 @@ describe('binary index', () => {
       // The median splits the rows in half (ties aside).
       expect(Math.abs(set - n / 2)).toBeLessThanOrEqual(1)
     }
+    // The selection-based median equals the sorted median, also with many ties and even counts.
+    for (const rows of [1, 2, 7, 64, 501]) {
+      const rng = new Rng(rows)
+      const x = new Float32Array(rows * 3)
+      for (let i = 0; i < x.length; i++) x[i] = i % 3 === 0 ? rng.int(4) : rng.gaussian()
+      const got = calibrateThresholds(x, rows, 3, 'median', rows, 1)
+      for (let j = 0; j < 3; j++) {
+        const col = Array.from({ length: rows }, (_, i) => x[i * 3 + j]!).sort((a, b) => a - b)
+        const want = rows % 2 ? col[rows >> 1]! : (col[(rows >> 1) - 1]! + col[rows >> 1]!) / 2
+        expect(got[j]).toBe(Math.fround(want))
+      }
+    }
     const means = calibrateThresholds(data, n, dim, 'mean', n, 1)
     for (let j = 0; j < dim; j++) {
       let s = 0
@@ -175,6 +189,31 @@ describe('binary index', () => {
         expect(h).toBeLessThanOrEqual(3)
       }
     }
+  })
+
+  it('gives identical results on the WASM popcount kernel', async () => {
+    const module = await loadWasmKernels()
+    for (const mergeRadius of [undefined, 1]) {
+      const ts = buildBinary(data, n, dim, { metric: 'cosine', rerank: 40, mergeRadius })
+      const wasm = buildBinary(data, n, dim, { metric: 'cosine', rerank: 40, mergeRadius }).useWasm(module)
+      expect(wasm.usesWasm).toBe(true)
+      const a = ts.searchBatch(queries, 10)
+      const b = wasm.searchBatch(queries, 10)
+      for (let i = 0; i < nq; i++) {
+        expect(b[i]!.ids).toEqual(a[i]!.ids)
+        expect(b[i]!.scores).toEqual(a[i]!.scores)
+      }
+    }
+  })
+
+  it('tunes re-rank depth and prefix into a frontier that budgets pick from', () => {
+    const index = buildBinary(data, n, dim, { metric: 'cosine' })
+    const frontier = tune(index, queries, { k: 10, base: data })
+    expect(frontier.length).toBeGreaterThan(1)
+    for (const p of frontier) expect(p.settings.rerank).toBeGreaterThanOrEqual(10)
+    const q = queries.subarray(0, dim)
+    expect(index.search(q, 10, { budget: frontier[0]!.flops }).settings).toEqual(frontier[0]!.settings)
+    expect(loadBinary(readArtifact(index.serialize())).frontier).toEqual(frontier)
   })
 
   it('saves and loads to bit-identical results, merged or not', () => {

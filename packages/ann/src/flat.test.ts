@@ -61,6 +61,27 @@ describe('FlatIndex', () => {
     })
   }
 
+  it('scans prefixes that span several column blocks exactly', () => {
+    const wide = 160 // blocks [0, 64), [64, 128), [128, 160)
+    const big = matryoshkaData(300, wide, 10, 5)
+    const qs = matryoshkaData(4, wide, 10, 6)
+    for (const metric of ['cosine', 'ip', 'l2'] as const) {
+      const index = FlatIndex.build(big, 300, wide, { metric })
+      expect(index.store.blocks.length).toBe(3)
+      for (const p of [wide, 128, 100, 64, 40]) {
+        for (let qi = 0; qi < 4; qi++) {
+          const q = qs.subarray(qi * wide, (qi + 1) * wide)
+          const got = index.search(q, 8, { scanDims: p })
+          const want = reference(big, 300, wide, q, 8, metric, p)
+          expect(Array.from(got.ids), `${metric} p=${p}`).toEqual(want.map((w) => w.id))
+          for (let i = 0; i < 8; i++) {
+            expect(got.scores[i]).toBeCloseTo(metric === 'l2' ? -want[i]!.s : want[i]!.s, 3)
+          }
+        }
+      }
+    }
+  })
+
   it('answers a batch like single queries', () => {
     const index = FlatIndex.build(data, n, dim, { metric: 'cosine' })
     const batch = index.searchBatch(queries, 5)

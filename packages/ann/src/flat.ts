@@ -1,5 +1,5 @@
 import { AnnError } from './errors.ts'
-import { type Artifact, ArtifactWriter, requireSection } from './format.ts'
+import { type Artifact, ArtifactWriter } from './format.ts'
 import { parseFrontier, resolveFromFrontier } from './frontier.ts'
 import {
   buildRowStore,
@@ -7,8 +7,12 @@ import {
   normalizePrefixes,
   prepareQuery,
   type RowStore,
+  readStore,
   scanRange,
   scoreRows,
+  storeBytes,
+  storeParams,
+  writeStore,
 } from './prefix-store.ts'
 import { TopK } from './topk.ts'
 import type {
@@ -19,15 +23,7 @@ import type {
   SearchSettings,
   VectorIndex,
 } from './types.ts'
-import {
-  checkFinite,
-  checkInt,
-  checkK,
-  checkMetric,
-  checkQueries,
-  checkQuery,
-  checkVectors,
-} from './validate.ts'
+import { checkInt, checkK, checkMetric, checkQueries, checkQuery, checkVectors } from './validate.ts'
 
 export interface FlatOptions {
   metric: Metric
@@ -79,11 +75,7 @@ export class FlatIndex implements VectorIndex {
     const dim = parseParam(() => checkInt('dim', p.dim, 1))
     const size = parseParam(() => checkInt('size', p.size, 0))
     const storeDims = parseParam(() => checkInt('storeDims', p.storeDims, 1, dim))
-    const prefixes = parseParam(() => normalizePrefixes(p.prefixDims as number[], storeDims))
-    if (!Array.isArray(p.prefixDims) || p.prefixDims.length !== prefixes.length) {
-      throw new AnnError('CORRUPT', 'prefixDims is malformed')
-    }
-    const store = readStore(artifact, metric, size, storeDims, prefixes)
+    const store = readStore(artifact, metric, size, storeDims)
     return new FlatIndex(dim, store, parseFrontier(p.frontier))
   }
 
@@ -104,21 +96,20 @@ export class FlatIndex implements VectorIndex {
   }
 
   byteSize(): number {
-    return this.store.vectors.byteLength + this.store.norms.byteLength
+    return storeBytes(this.store)
   }
 
   serialize(): Uint8Array {
-    return new ArtifactWriter('flat', {
+    const writer = new ArtifactWriter('flat', {
       metric: this.metric,
       dim: this.dim,
       size: this.size,
       storeDims: this.storeDims,
-      prefixDims: Array.from(this.store.prefixes.length ? this.store.prefixes : [this.storeDims]),
+      ...storeParams(this.store),
       frontier: this.frontier,
     })
-      .addSection('vectors', this.store.vectors)
-      .addSection('norms', this.store.norms)
-      .finish()
+    writeStore(writer, this.store)
+    return writer.finish()
   }
 
   /** Prefix scans at every normed prefix of 16+ dims, with and without re-ranking 4k on all stored dims. */
@@ -200,28 +191,5 @@ export function parseParam<T>(read: () => T): T {
     return read()
   } catch (cause) {
     throw new AnnError('CORRUPT', `stored parameters are invalid: ${(cause as Error).message}`, { cause })
-  }
-}
-
-/** Reads and checks the `vectors` and `norms` sections of a row store. */
-export function readStore(
-  artifact: Artifact,
-  metric: Metric,
-  n: number,
-  storeDims: number,
-  prefixes: Int32Array,
-): RowStore {
-  const vectors = requireSection(artifact, 'vectors', 'f32', n * storeDims)
-  const columns = metric === 'ip' ? 0 : prefixes.length
-  const norms = requireSection(artifact, 'norms', 'f32', columns * n)
-  parseParam(() => checkFinite('vectors', vectors, storeDims))
-  parseParam(() => checkFinite('norms', norms, Math.max(1, n)))
-  return {
-    metric,
-    dim: storeDims,
-    n,
-    vectors,
-    prefixes: metric === 'ip' ? new Int32Array(0) : prefixes,
-    norms,
   }
 }

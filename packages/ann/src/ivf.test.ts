@@ -24,6 +24,26 @@ describe('IvfIndex', () => {
     })
   }
 
+  it('equals flat search on wide vectors stored in several column blocks', () => {
+    const wide = 200
+    const big = matryoshkaData(800, wide, 16, 9)
+    const qs = matryoshkaData(10, wide, 16, 10)
+    for (const metric of ['cosine', 'l2'] as const) {
+      const flat = FlatIndex.build(big, 800, wide, { metric })
+      const ivf = IvfIndex.build(big, 800, wide, { metric, nlist: 8, clusterDims: 64, iterations: 4 })
+      for (const scanDims of [wide, 150, 64, 20]) {
+        const a = flat.searchBatch(qs, 10, { scanDims })
+        const b = ivf.searchBatch(qs, 10, { nprobe: 8, scanDims })
+        expect(b.map((r) => Array.from(r.ids))).toEqual(a.map((r) => Array.from(r.ids)))
+        expect(b.map((r) => Array.from(r.scores))).toEqual(a.map((r) => Array.from(r.scores)))
+      }
+      const loaded = loadIndex(ivf.serialize())
+      expect(loaded.searchBatch(qs, 5, { nprobe: 3, scanDims: 150, rerank: 20 })).toEqual(
+        ivf.searchBatch(qs, 5, { nprobe: 3, scanDims: 150, rerank: 20 }),
+      )
+    }
+  })
+
   it('lays lists out contiguously, each row once, in its nearest list', () => {
     const ivf = IvfIndex.build(data, n, dim, { metric: 'l2', nlist: 10, iterations: 5 })
     const sizes = ivf.listSizes()

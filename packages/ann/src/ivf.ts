@@ -1,17 +1,21 @@
 import { AnnError } from './errors.ts'
-import { parseParam, prefixList, readStore } from './flat.ts'
+import { parseParam, prefixList } from './flat.ts'
 import { type Artifact, ArtifactWriter, requireSection } from './format.ts'
 import { parseFrontier, resolveFromFrontier } from './frontier.ts'
 import { assignNearest, type KmeansInit, trainKmeans } from './kmeans.ts'
 import {
   buildRowStore,
-  computeNorms,
   keyToScore,
   normalizePrefixes,
   prepareQuery,
   type RowStore,
+  readStore,
   scanRange,
   scoreRows,
+  singleBlockStore,
+  storeBytes,
+  storeParams,
+  writeStore,
 } from './prefix-store.ts'
 import { TopK } from './topk.ts'
 import type {
@@ -195,10 +199,6 @@ export class IvfIndex implements VectorIndex {
     const storeDims = parseParam(() => checkInt('storeDims', p.storeDims, 1, dim))
     const scanDims = parseParam(() => checkInt('scanDims', p.scanDims, 1, storeDims))
     const nprobe = parseParam(() => checkInt('nprobe', p.nprobe, 1, nlist))
-    const prefixes = parseParam(() => normalizePrefixes(p.prefixDims as number[], storeDims))
-    if (!Array.isArray(p.prefixDims) || p.prefixDims.length !== prefixes.length) {
-      throw new AnnError('CORRUPT', 'prefixDims is malformed')
-    }
     const build = typeof p.build === 'object' && p.build !== null ? (p.build as Record<string, unknown>) : {}
     const rawCentroids = requireSection(artifact, 'centroids', 'f32', nlist * clusterDims)
     parseParam(() => checkFinite('centroids', rawCentroids, clusterDims))
@@ -217,7 +217,7 @@ export class IvfIndex implements VectorIndex {
         throw new AnnError('CORRUPT', `row ids are not a permutation (row ${i})`)
       seen[id] = 1
     }
-    const store = readStore(artifact, metric, size, storeDims, prefixes)
+    const store = readStore(artifact, metric, size, storeDims)
     return new IvfIndex({
       dim,
       nlist,
@@ -258,10 +258,8 @@ export class IvfIndex implements VectorIndex {
 
   byteSize(): number {
     return (
-      this.store.vectors.byteLength +
-      this.store.norms.byteLength +
-      this.centroids.vectors.byteLength +
-      this.centroids.norms.byteLength +
+      storeBytes(this.store) +
+      storeBytes(this.centroids) +
       this.listOffsets.byteLength +
       this.ids.byteLength +
       (this.#rowOf?.byteLength ?? 0)
@@ -269,7 +267,7 @@ export class IvfIndex implements VectorIndex {
   }
 
   serialize(): Uint8Array {
-    return new ArtifactWriter('ivf', {
+    const writer = new ArtifactWriter('ivf', {
       metric: this.metric,
       dim: this.dim,
       size: this.size,
@@ -278,16 +276,14 @@ export class IvfIndex implements VectorIndex {
       storeDims: this.storeDims,
       scanDims: this.scanDims,
       nprobe: this.nprobe,
-      prefixDims: Array.from(this.store.prefixes.length ? this.store.prefixes : [this.storeDims]),
+      ...storeParams(this.store),
       build: this.#build,
       frontier: this.frontier,
     })
-      .addSection('centroids', this.centroids.vectors)
-      .addSection('list_offsets', this.listOffsets)
-      .addSection('ids', this.ids)
-      .addSection('vectors', this.store.vectors)
-      .addSection('norms', this.store.norms)
-      .finish()
+    writer.addSection('centroids', this.centroids.blocks[0]!).addSection('list_offsets', this.listOffsets)
+    writer.addSection('ids', this.ids)
+    writeStore(writer, this.store)
+    return writer.finish()
   }
 
   /**
@@ -397,21 +393,12 @@ export class IvfIndex implements VectorIndex {
   }
 }
 
-/** Centroids as a row store whose norm columns cover every normed prefix up to `d_c`. */
+/** Centroids as a one-block row store whose norm columns cover every normed prefix up to `d_c`. */
 function centroidStore(
   centroids: Float32Array,
   nlist: number,
   clusterDims: number,
   metric: Metric,
 ): RowStore {
-  const store: RowStore = {
-    metric,
-    dim: clusterDims,
-    n: nlist,
-    vectors: centroids,
-    prefixes: metric === 'ip' ? new Int32Array(0) : normalizePrefixes(undefined, clusterDims),
-    norms: new Float32Array(0),
-  }
-  store.norms = computeNorms(store)
-  return store
+  return singleBlockStore(centroids, nlist, clusterDims, metric)
 }

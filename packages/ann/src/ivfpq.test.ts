@@ -3,8 +3,10 @@ import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { readArtifact } from './format.ts'
 import { buildIvfPq, loadIvfPq } from './ivfpq.ts'
+import { loadWasmKernels } from './kernels/wasm-node.ts'
 import { rotate } from './opq.ts'
 import { Rng } from './random.ts'
+import { tune } from './tune.ts'
 import type { Metric, SearchResult } from './types.ts'
 
 /** Matryoshka-like data: cluster centres plus noise, both scaled down along the dimension index. */
@@ -67,6 +69,7 @@ describe('IVF-PQ', () => {
   for (const metric of ['cosine', 'ip', 'l2'] as const) {
     it(`with every list probed and a full re-rank equals exact search (${metric})`, () => {
       const index = buildIvfPq(data, n, dim, {
+        ksub: 64,
         metric,
         nlist: 8,
         m: 4,
@@ -88,6 +91,7 @@ describe('IVF-PQ', () => {
 
   it('AdANNS-OPQ: probes on a cluster prefix, quantises a shorter prefix, and keeps what that prefix can find', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'cosine',
       nlist: 16,
       clusterDims: 8,
@@ -120,6 +124,7 @@ describe('IVF-PQ', () => {
   for (const metric of ['l2', 'ip'] as const) {
     it(`scores a code by its reconstruction: list mean plus rotated residual (${metric}, OPQ)`, () => {
       const index = buildIvfPq(data, n, dim, {
+        ksub: 64,
         metric,
         nlist: 4,
         pqDims: 16,
@@ -157,6 +162,7 @@ describe('IVF-PQ', () => {
 
   it('counts its cost: probe, tables, lookups and re-rank FLOPs', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'ip',
       nlist: 8,
       m: 4,
@@ -167,16 +173,68 @@ describe('IVF-PQ', () => {
     const a = index.search(q, 10, { nprobe: 2 })
     const b = index.search(q, 10, { nprobe: 2, rerank: 50 })
     const lookups = a.cost.candidates * 4
-    // query prep (2 * 32) + probe (8 * 32 * 2) + table (256 * 32 * 2) + per-list bias (2 * 32 each) + lookups
-    expect(a.cost.flops).toBe(2 * 32 + 8 * 32 * 2 + 256 * 32 * 2 + 2 * 2 * 32 + lookups)
+    // query prep (2 * 32) + probe (8 * 32 * 2) + table (64 * 32 * 2) + per-list bias (2 * 32 each) + lookups
+    expect(a.cost.flops).toBe(2 * 32 + 8 * 32 * 2 + 64 * 32 * 2 + 2 * 2 * 32 + lookups)
     expect(b.cost.flops).toBe(a.cost.flops + 50 * 2 * 32)
     expect(b.cost.candidates).toBe(a.cost.candidates + 50)
     expect(a.settings).toEqual({ nprobe: 2, clusterDims: 32, scanDims: 32 })
     expect(b.settings).toEqual({ nprobe: 2, clusterDims: 32, scanDims: 32, rerank: 50 })
   })
 
+  it('probes on a shorter cluster prefix per query, and tunes a frontier that budgets pick from', () => {
+    const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
+      metric: 'cosine',
+      nlist: 8,
+      pqDims: 16,
+      m: 4,
+      keepVectors: true,
+      kmeansIterations: 4,
+      pqIterations: 4,
+    })
+    const q = queries.subarray(0, dim)
+    const short = index.search(q, 10, { nprobe: 2, clusterDims: 8 })
+    const full = index.search(q, 10, { nprobe: 2 })
+    expect(short.settings.clusterDims).toBe(8)
+    expect(full.cost.flops - short.cost.flops).toBe(8 * 2 * 32 - 8 * 4 * 8)
+    // Probing all lists on any prefix scans every code.
+    expect(index.search(q, 10, { nprobe: 8, clusterDims: 4 }).cost.candidates).toBe(n)
+
+    const grid = index.tuningGrid(10)
+    expect(grid.length).toBeGreaterThan(4)
+    const frontier = tune(index, queries, { k: 10, base: data })
+    expect(index.frontier).toBe(frontier)
+    const cheapest = frontier[0]!
+    const best = frontier.at(-1)!
+    expect(best.recall).toBeGreaterThanOrEqual(cheapest.recall)
+    expect(index.search(q, 10, { budget: cheapest.flops }).settings).toEqual(cheapest.settings)
+    expect(index.search(q, 10, { targetRecall: best.recall }).settings).toEqual(best.settings)
+    expect(errorCode(() => index.search(q, 10, { budget: cheapest.flops / 2 }))).toBe('UNREACHABLE_TARGET')
+    // The frontier travels with the artifact.
+    expect(loadIvfPq(readArtifact(index.serialize())).frontier).toEqual(frontier)
+    expect(errorCode(() => index.search(q, 10, { clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
+  })
+
+  for (const metric of ['cosine', 'l2'] as const) {
+    it(`gives bit-identical results on the WASM ADC kernel (${metric})`, async () => {
+      const module = await loadWasmKernels()
+      const options = { metric, nlist: 8, pqDims: 16, m: 4, opq: true, opqIterations: 2, pqIterations: 3 }
+      const ts = buildIvfPq(data, n, dim, options)
+      const wasm = buildIvfPq(data, n, dim, options).useWasm(module)
+      expect(wasm.usesWasm).toBe(true)
+      const a = ts.searchBatch(queries, 10, { nprobe: 3 })
+      const b = wasm.searchBatch(queries, 10, { nprobe: 3 })
+      for (let i = 0; i < nq; i++) {
+        expect(b[i]!.ids).toEqual(a[i]!.ids)
+        expect(new Uint32Array(b[i]!.scores.buffer)).toEqual(new Uint32Array(a[i]!.scores.buffer))
+        expect(b[i]!.cost).toEqual(a[i]!.cost)
+      }
+    })
+  }
+
   it('saves and loads to bit-identical results', () => {
     const index = buildIvfPq(data, n, dim, {
+      ksub: 64,
       metric: 'cosine',
       nlist: 8,
       pqDims: 16,
@@ -200,7 +258,7 @@ describe('IVF-PQ', () => {
   })
 
   it('refuses corrupted and inconsistent artifacts', () => {
-    const index = buildIvfPq(data, n, dim, { metric: 'l2', nlist: 4, m: 4, kmeansIterations: 2 })
+    const index = buildIvfPq(data, n, dim, { metric: 'l2', nlist: 4, m: 4, ksub: 32, kmeansIterations: 2 })
     const bytes = index.serialize()
     const rng = new Rng(3)
     for (let t = 0; t < 40; t++) {
@@ -212,10 +270,11 @@ describe('IVF-PQ', () => {
   })
 
   it('refuses bad arguments with typed errors', () => {
-    const ok = { metric: 'l2' as const, nlist: 4, m: 4 }
+    const ok = { metric: 'l2' as const, nlist: 4, m: 4, ksub: 32 }
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, m: 5 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, pqDims: 12, m: 8 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, nlist: 0 }))).toBe('INVALID_ARGUMENT')
+    expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, ksub: 257 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, clusterDims: 33 }))).toBe('INVALID_ARGUMENT')
     expect(errorCode(() => buildIvfPq(data, n, dim, { ...ok, metric: 'hamming' as Metric }))).toBe(
       'INVALID_ARGUMENT',

@@ -179,7 +179,9 @@ export function assignNearest(
 
 /**
  * The assignment step. L2 uses argmax(x·c - |c|²/2) (same argmin as |x-c|², one dot
- * product per pair); spherical uses argmax(x·c).
+ * product per pair); spherical uses argmax(x·c). Rows are taken two at a time against
+ * four centroids at a time, so that each loaded value feeds several multiply-adds
+ * (register blocking, as in a GEMM kernel): about twice the plain loop's speed.
  * @returns the objective: sum of squared L2 distances, or of (1 - similarity)
  */
 function assignBlock(
@@ -196,30 +198,131 @@ function assignBlock(
 ): number {
   for (let c = 0; c < k; c++)
     halfNorms[c] = spherical ? 0 : 0.5 * dot(centroids, c * dim, centroids, c * dim, dim)
+  const k4 = k & ~3
   let objective = 0
-  for (let i = 0; i < n; i++) {
-    const xo = i * stride
-    let best = 0
-    let bestScore = Number.NEGATIVE_INFINITY
-    for (let c = 0; c < k; c++) {
-      const s = dot(x, xo, centroids, c * dim, dim) - halfNorms[c]!
-      if (s > bestScore) {
-        bestScore = s
-        best = c
+  for (let i = 0; i < n; i += 2) {
+    const xa = i * stride
+    // The last row of an odd count pairs with itself.
+    const xb = i + 1 < n ? xa + stride : xa
+    let bsa = Number.NEGATIVE_INFINITY
+    let bsb = Number.NEGATIVE_INFINITY
+    let besta = 0
+    let bestb = 0
+    let c = 0
+    for (; c < k4; c += 4) {
+      const c0 = c * dim
+      const c1 = c0 + dim
+      const c2 = c1 + dim
+      const c3 = c2 + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
+      for (let j = 0; j < dim; j++) {
+        const u = x[xa + j]!
+        const v = x[xb + j]!
+        const w0 = centroids[c0 + j]!
+        const w1 = centroids[c1 + j]!
+        const w2 = centroids[c2 + j]!
+        const w3 = centroids[c3 + j]!
+        a0 += u * w0
+        a1 += u * w1
+        a2 += u * w2
+        a3 += u * w3
+        b0 += v * w0
+        b1 += v * w1
+        b2 += v * w2
+        b3 += v * w3
+      }
+      const h0 = halfNorms[c]!
+      if (a0 - h0 > bsa) {
+        bsa = a0 - h0
+        besta = c
+      }
+      if (b0 - h0 > bsb) {
+        bsb = b0 - h0
+        bestb = c
+      }
+      const h1 = halfNorms[c + 1]!
+      if (a1 - h1 > bsa) {
+        bsa = a1 - h1
+        besta = c + 1
+      }
+      if (b1 - h1 > bsb) {
+        bsb = b1 - h1
+        bestb = c + 1
+      }
+      const h2 = halfNorms[c + 2]!
+      if (a2 - h2 > bsa) {
+        bsa = a2 - h2
+        besta = c + 2
+      }
+      if (b2 - h2 > bsb) {
+        bsb = b2 - h2
+        bestb = c + 2
+      }
+      const h3 = halfNorms[c + 3]!
+      if (a3 - h3 > bsa) {
+        bsa = a3 - h3
+        besta = c + 3
+      }
+      if (b3 - h3 > bsb) {
+        bsb = b3 - h3
+        bestb = c + 3
       }
     }
-    assign[i] = best
-    if (spherical) {
-      objective += 1 - bestScore
-      if (scoresOut) scoresOut[i] = bestScore
-    } else {
-      // |x-c|² = |x|² - 2(x·c - |c|²/2)
-      const d = Math.max(0, dot(x, xo, x, xo, dim) - 2 * bestScore)
-      objective += d
-      if (scoresOut) scoresOut[i] = l2sq(x, xo, centroids, best * dim, dim)
+    for (; c < k; c++) {
+      const co = c * dim
+      let a = 0
+      let b = 0
+      for (let j = 0; j < dim; j++) {
+        const w = centroids[co + j]!
+        a += x[xa + j]! * w
+        b += x[xb + j]! * w
+      }
+      a -= halfNorms[c]!
+      b -= halfNorms[c]!
+      if (a > bsa) {
+        bsa = a
+        besta = c
+      }
+      if (b > bsb) {
+        bsb = b
+        bestb = c
+      }
     }
+    objective += finishRow(x, i * stride, dim, centroids, spherical, besta, bsa, assign, i, scoresOut)
+    if (i + 1 < n)
+      objective += finishRow(x, xb, dim, centroids, spherical, bestb, bsb, assign, i + 1, scoresOut)
   }
   return objective
+}
+
+/** Records a row's assignment and returns its share of the objective. */
+function finishRow(
+  x: Float32Array,
+  xo: number,
+  dim: number,
+  centroids: Float32Array,
+  spherical: boolean,
+  best: number,
+  bestScore: number,
+  assign: Int32Array,
+  row: number,
+  scoresOut: Float64Array | null,
+): number {
+  assign[row] = best
+  if (spherical) {
+    if (scoresOut) scoresOut[row] = bestScore
+    return 1 - bestScore
+  }
+  if (scoresOut) scoresOut[row] = l2sq(x, xo, centroids, best * dim, dim)
+  // |x-c|² = |x|² - 2(x·c - |c|²/2)
+  return Math.max(0, dot(x, xo, x, xo, dim) - 2 * bestScore)
 }
 
 /**

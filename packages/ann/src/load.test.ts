@@ -84,7 +84,7 @@ describe('loadIndex', () => {
     const a = readArtifact(ivf.serialize())
     const offsets = (a.sections.get('list_offsets')!.data as Int32Array).slice()
     const ids = (a.sections.get('ids')!.data as Int32Array).slice()
-    const vectors = (a.sections.get('vectors')!.data as Float32Array).slice()
+    const vectors = (a.sections.get('vectors_0')!.data as Float32Array).slice()
     const badOffsets = offsets.slice()
     badOffsets[1] = offsets[2]! + 1
     const dupIds = ids.slice()
@@ -94,8 +94,11 @@ describe('loadIndex', () => {
     const cases: [Record<string, unknown>, Record<string, SectionArray | undefined>][] = [
       [{}, { list_offsets: badOffsets }],
       [{}, { ids: dupIds }],
-      [{}, { vectors: nanVectors }],
-      [{}, { vectors: undefined }],
+      [{}, { vectors_0: nanVectors }],
+      [{}, { vectors_0: undefined }],
+      [{}, { norms: new Float32Array(3) }],
+      [{ blockStarts: [0, 4] }, {}],
+      [{ prefixDims: [3, 3, 8] }, {}],
       [{}, { ids: new Float32Array(ids.length) }],
       [{}, { centroids: new Float32Array(3) }],
       [{ nlist: 5 }, {}],

@@ -13,3 +13,4 @@ export {
   metricOfDistance,
   readAnnBenchmarksHdf5,
 } from './hdf5-node.ts'
+export { loadWasmKernels } from './kernels/wasm-node.ts'

@@ -10,7 +10,7 @@ export interface OpqOptions extends ProductQuantizerOptions {
   opqIterations?: number
   /** Lloyd iterations of the codebooks inside each alternation (default 4, as FAISS `niter_pq`). */
   opqPqIterations?: number
-  /** Rows used to learn the rotation (default 8192, sampled with the seed). */
+  /** Rows used to learn the rotation (default 4096, sampled with the seed). */
   opqTrainPoints?: number
   /** Called after each alternation with (done, total), then during the final PQ training. */
   onOpqProgress?: (done: number, total: number) => void
@@ -27,6 +27,7 @@ export interface OpqResult {
 
 /**
  * Applies an orthogonal rotation: `out[oo + j] = Σ_i x[xo + i] * rotation[i * dim + j]`.
+ * @param scratch `dim` float64 accumulators, to avoid an allocation per call in loops
  * @returns the FLOPs spent
  */
 export function rotate(
@@ -36,8 +37,10 @@ export function rotate(
   xo: number,
   out: Float32Array,
   oo: number,
+  scratch: Float64Array = new Float64Array(dim),
 ): number {
-  const acc = new Float64Array(dim)
+  const acc = scratch
+  acc.fill(0)
   for (let i = 0; i < dim; i++) {
     const v = x[xo + i]!
     if (v === 0) continue
@@ -53,8 +56,9 @@ export function rotate(
  * FAISS `OPQMatrix`): learns an orthogonal `R` so that PQ of `x R` loses less. Starting
  * from a random rotation, it alternates (a) a few Lloyd iterations of the PQ codebooks on
  * the rotated, centred sample and (b) the orthogonal Procrustes update `R = U Vᵀ` from
- * the SVD of `Xᵀ Y`, where `Y` is the PQ reconstruction. Then it trains the final PQ on the
- * rotated data. The rotation has no bias: queries and base vectors are rotated alike.
+ * the SVD of `Xᵀ Y`, where `Y` is the PQ reconstruction. The final codebooks are the last
+ * ones refined (`iterations` Lloyd rounds) on up to `ksub * maxPointsPerCentroid` rotated
+ * rows. The rotation has no bias: queries and base vectors are rotated alike.
  * @example
  * const { rotation, pq } = trainOpq(vectors, n, 128, { m: 16, seed: 3 })
  */
@@ -65,7 +69,9 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     seed = 1234,
     opqIterations = 10,
     opqPqIterations = 4,
-    opqTrainPoints = 8192,
+    opqTrainPoints = 4096,
+    maxPointsPerCentroid = 32,
+    iterations = 10,
     onOpqProgress,
   } = options
   checkInt('dim', dim, 1)
@@ -104,7 +110,12 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     multiply(x, t, dim, rotation, xr)
     pq =
       pq === undefined
-        ? ProductQuantizer.train(xr, t, dim, { ...options, stride: dim, seed })
+        ? ProductQuantizer.train(xr, t, dim, {
+            ...options,
+            stride: dim,
+            seed,
+            iterations: 2 * opqPqIterations,
+          })
         : refineCodebooks(pq, xr, t, opqPqIterations, codes)
     pq.encodeBatch(xr, t, dim, codes)
     let err = 0
@@ -120,36 +131,92 @@ export function trainOpq(data: Float32Array, n: number, dim: number, options: Op
     onOpqProgress?.(it + 1, opqIterations)
   }
 
-  // Final codebooks on the rotated data (all rows, the caller's PQ settings).
-  const rotated = new Float32Array(n * dim)
-  for (let i = 0; i < n; i++) rotate(rotation, dim, data, i * stride, rotated, i * dim)
-  const finalPq = ProductQuantizer.train(rotated, n, dim, { ...options, stride: dim })
+  // Final codebooks: the last ones, refined on a larger rotated sample of the caller's rows.
+  const ksub = pq!.ksub
+  const f = Math.min(n, ksub * maxPointsPerCentroid)
+  const finalRows = f < n ? rng.sample(n, f) : null
+  const rotated = new Float32Array(f * dim)
+  const scratch = new Float64Array(dim)
+  for (let i = 0; i < f; i++) {
+    rotate(rotation, dim, data, (finalRows ? finalRows[i]! : i) * stride, rotated, i * dim, scratch)
+  }
+  const finalPq = refineCodebooks(pq!, rotated, f, iterations, new Uint8Array(f * m))
+  onOpqProgress?.(opqIterations, opqIterations)
   return { rotation, pq: finalPq, errors }
 }
 
-/** `out (t x d) = x (t x d) · r (d x d)`, all row-major. */
+/**
+ * `out (t x d) = x (t x d) · r (d x d)`, all row-major. Four rows per pass share each
+ * loaded value of `r`; every output still sums over `k` in order.
+ */
 function multiply(x: Float32Array, t: number, d: number, r: Float32Array, out: Float32Array): void {
-  const acc = new Float64Array(d)
-  for (let i = 0; i < t; i++) {
-    acc.fill(0)
-    const xo = i * d
+  const acc0 = new Float64Array(d)
+  const acc1 = new Float64Array(d)
+  const acc2 = new Float64Array(d)
+  const acc3 = new Float64Array(d)
+  let i = 0
+  for (; i + 4 <= t; i += 4) {
+    acc0.fill(0)
+    acc1.fill(0)
+    acc2.fill(0)
+    acc3.fill(0)
+    const o = i * d
     for (let k = 0; k < d; k++) {
-      const v = x[xo + k]!
+      const v0 = x[o + k]!
+      const v1 = x[o + d + k]!
+      const v2 = x[o + 2 * d + k]!
+      const v3 = x[o + 3 * d + k]!
       const ro = k * d
-      for (let j = 0; j < d; j++) acc[j]! += v * r[ro + j]!
+      for (let j = 0; j < d; j++) {
+        const w = r[ro + j]!
+        acc0[j]! += v0 * w
+        acc1[j]! += v1 * w
+        acc2[j]! += v2 * w
+        acc3[j]! += v3 * w
+      }
     }
-    for (let j = 0; j < d; j++) out[xo + j] = acc[j]!
+    for (let j = 0; j < d; j++) {
+      out[o + j] = acc0[j]!
+      out[o + d + j] = acc1[j]!
+      out[o + 2 * d + j] = acc2[j]!
+      out[o + 3 * d + j] = acc3[j]!
+    }
+  }
+  for (; i < t; i++) {
+    acc0.fill(0)
+    const o = i * d
+    for (let k = 0; k < d; k++) {
+      const v = x[o + k]!
+      const ro = k * d
+      for (let j = 0; j < d; j++) acc0[j]! += v * r[ro + j]!
+    }
+    for (let j = 0; j < d; j++) out[o + j] = acc0[j]!
   }
 }
 
 /** Orthogonal Procrustes: the orthogonal `R` minimising `|X R - Y|` is `U Vᵀ` for `Xᵀ Y = U S Vᵀ`. */
 function procrustes(x: Float32Array, y: Float32Array, t: number, d: number): Float32Array {
+  // a = Xᵀ Y, accumulated row by row of X/Y; four rows of `a` per pass share each loaded y value.
   const a = new Float64Array(d * d)
   for (let i = 0; i < t; i++) {
     const o = i * d
-    for (let p = 0; p < d; p++) {
+    let p = 0
+    for (; p + 4 <= d; p += 4) {
+      const v0 = x[o + p]!
+      const v1 = x[o + p + 1]!
+      const v2 = x[o + p + 2]!
+      const v3 = x[o + p + 3]!
+      const a0 = p * d
+      for (let q = 0; q < d; q++) {
+        const w = y[o + q]!
+        a[a0 + q]! += v0 * w
+        a[a0 + d + q]! += v1 * w
+        a[a0 + 2 * d + q]! += v2 * w
+        a[a0 + 3 * d + q]! += v3 * w
+      }
+    }
+    for (; p < d; p++) {
       const v = x[o + p]!
-      if (v === 0) continue
       const ao = p * d
       for (let q = 0; q < d; q++) a[ao + q]! += v * y[o + q]!
     }

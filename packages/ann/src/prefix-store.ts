@@ -1,20 +1,34 @@
 import { AnnError } from './errors.ts'
+import { type Artifact, type ArtifactWriter, requireSection } from './format.ts'
 import type { TopK } from './topk.ts'
 import type { Metric } from './types.ts'
+import { checkFinite } from './validate.ts'
 
 /**
- * Row-major float vectors plus what scoring a Matryoshka prefix needs: for each prefix
- * length in `prefixes`, a column of per-row norms (`cosine`: 1 / |x_p|, 0 for a zero row;
- * `l2`: |x_p|²; `ip`: none). With them a prefix score costs one dot product of `p` dims,
- * and the cosine of every prefix is properly re-normalised. A prefix without a column is
- * still exact: its norm is accumulated in the same pass (twice the FLOPs).
+ * Float vectors laid out for Matryoshka prefix scans, plus the per-prefix norms that
+ * scoring a prefix needs.
+ *
+ * Layout: the dims are cut into column blocks at 64, 128, 256, 512, ... (`blockStarts`),
+ * and each block stores its slice of every row contiguously (`blocks[b]` is `n * width_b`).
+ * A scan of the first `p` dims thus streams only the blocks below `p`, each sequentially,
+ * instead of striding through full rows (which would touch a new cache line per row and
+ * leave the prefetcher behind); a rigid full-width scan streams all blocks.
+ *
+ * Norms: for each prefix length in `prefixes`, a column of per-row values (`cosine`:
+ * 1 / |x_p|, 0 for a zero row; `l2`: |x_p|²; `ip`: none). With them a prefix score costs
+ * one dot product of `p` dims, and the cosine of every prefix is properly re-normalised.
+ * A prefix without a column is still exact: its norm is accumulated in the same pass
+ * (twice the FLOPs).
  */
 export interface RowStore {
   metric: Metric
   /** Stored dims per row (a prefix of the input vectors when smaller than their dim). */
   dim: number
   n: number
-  vectors: Float32Array
+  /** Block boundaries: `blockStarts[0] = 0`, ascending, last entry `dim`. */
+  blockStarts: Int32Array
+  /** One array per block, `n * (blockStarts[b + 1] - blockStarts[b])` floats, row-major inside the block. */
+  blocks: Float32Array[]
   /** Ascending prefix lengths with a norm column; always contains `dim` unless metric is `ip`. */
   prefixes: Int32Array
   /** `prefixes.length * n`, column-major (one contiguous column per prefix). */
@@ -27,6 +41,14 @@ export function defaultPrefixes(dim: number): number[] {
   for (let p = 8; p < dim; p *= 2) out.push(p)
   out.push(dim)
   return out
+}
+
+/** Default block boundaries: 0, 64, 128, 256, ... below `dim`, and `dim`. */
+export function defaultBlockStarts(dim: number): Int32Array {
+  const out = [0]
+  for (let b = 64; b < dim; b *= 2) out.push(b)
+  out.push(dim)
+  return Int32Array.from(out)
 }
 
 /** Sorted, de-duplicated prefix list in [1, dim] that contains `dim`. */
@@ -56,26 +78,35 @@ export function buildRowStore(
   metric: Metric,
   prefixes: Int32Array,
   order: Int32Array | null,
+  blockStarts: Int32Array = defaultBlockStarts(storeDims),
 ): RowStore {
-  const vectors = new Float32Array(n * storeDims)
+  const blocks = [] as Float32Array[]
+  for (let b = 0; b + 1 < blockStarts.length; b++)
+    blocks.push(new Float32Array(n * (blockStarts[b + 1]! - blockStarts[b]!)))
+  const row = new Float32Array(storeDims)
   for (let i = 0; i < n; i++) {
     const src = (order ? order[i]! : i) * dataDim
-    const dst = i * storeDims
-    vectors.set(data.subarray(src, src + storeDims), dst)
+    row.set(data.subarray(src, src + storeDims))
     if (metric === 'cosine') {
       let s = 0
-      for (let j = 0; j < storeDims; j++) s += vectors[dst + j]! * vectors[dst + j]!
+      for (let j = 0; j < storeDims; j++) s += row[j]! * row[j]!
       if (s > 0) {
         const inv = 1 / Math.sqrt(s)
-        for (let j = 0; j < storeDims; j++) vectors[dst + j] = vectors[dst + j]! * inv
+        for (let j = 0; j < storeDims; j++) row[j] = row[j]! * inv
       }
+    }
+    for (let b = 0; b < blocks.length; b++) {
+      const start = blockStarts[b]!
+      const width = blockStarts[b + 1]! - start
+      blocks[b]!.set(row.subarray(start, start + width), i * width)
     }
   }
   const store: RowStore = {
     metric,
     dim: storeDims,
     n,
-    vectors,
+    blockStarts,
+    blocks,
     prefixes: metric === 'ip' ? new Int32Array(0) : prefixes,
     norms: new Float32Array(0),
   }
@@ -83,22 +114,123 @@ export function buildRowStore(
   return store
 }
 
-/** The norm columns of a store (recomputed on load to check a stored copy). */
+/** A store over row-major vectors kept as one block (used for small tables such as centroids). */
+export function singleBlockStore(vectors: Float32Array, n: number, dim: number, metric: Metric): RowStore {
+  const store: RowStore = {
+    metric,
+    dim,
+    n,
+    blockStarts: Int32Array.from([0, dim]),
+    blocks: [vectors],
+    prefixes: metric === 'ip' ? new Int32Array(0) : normalizePrefixes(undefined, dim),
+    norms: new Float32Array(0),
+  }
+  store.norms = computeNorms(store)
+  return store
+}
+
+/** Copies row `r` of a store into `out[0..dim)`. */
+export function readRow(store: RowStore, r: number, out: Float32Array): Float32Array {
+  const { blockStarts, blocks } = store
+  for (let b = 0; b < blocks.length; b++) {
+    const start = blockStarts[b]!
+    const width = blockStarts[b + 1]! - start
+    out.set(blocks[b]!.subarray(r * width, (r + 1) * width), start)
+  }
+  return out
+}
+
+/** The norm columns of a store. */
 export function computeNorms(store: RowStore): Float32Array {
-  const { n, dim, vectors, prefixes, metric } = store
+  const { n, dim, prefixes, metric } = store
   const norms = new Float32Array(prefixes.length * n)
   if (metric === 'ip') return norms
+  const row = new Float32Array(dim)
   for (let i = 0; i < n; i++) {
-    const o = i * dim
+    readRow(store, i, row)
     let s = 0
     let j = 0
     for (let c = 0; c < prefixes.length; c++) {
       const p = prefixes[c]!
-      for (; j < p; j++) s += vectors[o + j]! * vectors[o + j]!
+      for (; j < p; j++) s += row[j]! * row[j]!
       norms[c * n + i] = metric === 'cosine' ? (s > 0 ? 1 / Math.sqrt(s) : 0) : s
     }
   }
   return norms
+}
+
+/** Bytes held by a store. */
+export function storeBytes(store: RowStore): number {
+  let bytes = store.norms.byteLength
+  for (const b of store.blocks) bytes += b.byteLength
+  return bytes
+}
+
+/** Parameters that describe a store's layout in an artifact header. */
+export function storeParams(store: RowStore): { blockStarts: number[]; prefixDims: number[] } {
+  return {
+    blockStarts: Array.from(store.blockStarts),
+    prefixDims: Array.from(store.prefixes.length ? store.prefixes : [store.dim]),
+  }
+}
+
+/** Adds a store's blocks (`vectors_0`, `vectors_1`, ...) and `norms` to an artifact. */
+export function writeStore(writer: ArtifactWriter, store: RowStore): void {
+  store.blocks.forEach((block, b) => {
+    writer.addSection(`vectors_${b}`, block)
+  })
+  writer.addSection('norms', store.norms)
+}
+
+/** Reads and checks a store written by `writeStore`; inconsistencies throw CORRUPT. */
+export function readStore(artifact: Artifact, metric: Metric, n: number, storeDims: number): RowStore {
+  const p = artifact.params
+  let prefixes: Int32Array
+  try {
+    prefixes = normalizePrefixes(p.prefixDims as number[], storeDims)
+  } catch (cause) {
+    throw new AnnError('CORRUPT', 'stored prefixDims are invalid', { cause })
+  }
+  if (!Array.isArray(p.prefixDims) || p.prefixDims.length !== prefixes.length) {
+    throw new AnnError('CORRUPT', 'stored prefixDims are malformed')
+  }
+  const starts = p.blockStarts
+  if (
+    !Array.isArray(starts) ||
+    starts.length < 2 ||
+    starts[0] !== 0 ||
+    starts.at(-1) !== storeDims ||
+    !starts.every((s, i) => Number.isInteger(s) && (i === 0 || s > starts[i - 1]))
+  ) {
+    throw new AnnError('CORRUPT', 'stored blockStarts are malformed')
+  }
+  const blockStarts = Int32Array.from(starts as number[])
+  const blocks: Float32Array[] = []
+  for (let b = 0; b + 1 < blockStarts.length; b++) {
+    const width = blockStarts[b + 1]! - blockStarts[b]!
+    const block = requireSection(artifact, `vectors_${b}`, 'f32', n * width)
+    try {
+      checkFinite(`vectors_${b}`, block, width)
+    } catch (cause) {
+      throw new AnnError('CORRUPT', `stored vectors are not finite`, { cause })
+    }
+    blocks.push(block)
+  }
+  const columns = metric === 'ip' ? 0 : prefixes.length
+  const norms = requireSection(artifact, 'norms', 'f32', columns * n)
+  for (let i = 0; i < norms.length; i++) {
+    const v = norms[i]!
+    if (!(v >= 0) || v === Number.POSITIVE_INFINITY) throw new AnnError('CORRUPT', 'stored norms are invalid')
+  }
+  return {
+    metric,
+    dim: storeDims,
+    n,
+    blockStarts,
+    blocks,
+    prefixes: metric === 'ip' ? new Int32Array(0) : prefixes,
+    norms,
+  }
 }
 
 /** Column of prefix `p` in `store.norms`, or -1 if it has none. */
@@ -133,6 +265,11 @@ export function prepareQuery(
   return s
 }
 
+/** Rows scored per pass over the blocks: partial sums stay in L1/L2 cache. */
+const CHUNK = 512
+const partialDot = new Float64Array(CHUNK)
+const partialNorm = new Float64Array(CHUNK)
+
 /**
  * Scores rows [start, end) of `store` on the first `p` dims against the prepared query
  * `q` and offers them to `heap` under the id `ids[row]` (or `row` when `ids` is null).
@@ -149,112 +286,290 @@ export function scanRange(
   p: number,
   heap: TopK,
 ): number {
-  const { vectors, dim, metric, n } = store
+  const { metric, n } = store
   const col = metric === 'ip' ? -1 : prefixColumn(store, p)
+  const withNorm = metric !== 'ip' && col < 0
   const norms = store.norms
   const base = col * n
-  const p4 = p & ~3
-  let threshold = heap.threshold
-  if (metric === 'ip' || col >= 0) {
-    // One loop per metric, with the dot product written out, keeps each row branch-free
-    // and lets the JIT keep the four accumulators in registers.
-    if (metric === 'ip') {
-      for (let r = start; r < end; r++) {
-        const o = r * dim
-        let s0 = 0
-        let s1 = 0
-        let s2 = 0
-        let s3 = 0
-        let j = 0
-        for (; j < p4; j += 4) {
-          s0 += vectors[o + j]! * q[j]!
-          s1 += vectors[o + j + 1]! * q[j + 1]!
-          s2 += vectors[o + j + 2]! * q[j + 2]!
-          s3 += vectors[o + j + 3]! * q[j + 3]!
-        }
-        for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-        const key = s0 + s1 + (s2 + s3)
-        if (key >= threshold) {
-          heap.push(ids ? ids[r]! : r, key)
-          threshold = heap.threshold
-        }
-      }
-    } else if (metric === 'cosine') {
-      for (let r = start; r < end; r++) {
-        const o = r * dim
-        let s0 = 0
-        let s1 = 0
-        let s2 = 0
-        let s3 = 0
-        let j = 0
-        for (; j < p4; j += 4) {
-          s0 += vectors[o + j]! * q[j]!
-          s1 += vectors[o + j + 1]! * q[j + 1]!
-          s2 += vectors[o + j + 2]! * q[j + 2]!
-          s3 += vectors[o + j + 3]! * q[j + 3]!
-        }
-        for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-        const key = (s0 + s1 + (s2 + s3)) * norms[base + r]!
-        if (key >= threshold) {
-          heap.push(ids ? ids[r]! : r, key)
-          threshold = heap.threshold
-        }
-      }
-    } else {
-      for (let r = start; r < end; r++) {
-        const o = r * dim
-        let s0 = 0
-        let s1 = 0
-        let s2 = 0
-        let s3 = 0
-        let j = 0
-        for (; j < p4; j += 4) {
-          s0 += vectors[o + j]! * q[j]!
-          s1 += vectors[o + j + 1]! * q[j + 1]!
-          s2 += vectors[o + j + 2]! * q[j + 2]!
-          s3 += vectors[o + j + 3]! * q[j + 3]!
-        }
-        for (; j < p; j++) s0 += vectors[o + j]! * q[j]!
-        const key = 2 * (s0 + s1 + (s2 + s3)) - norms[base + r]!
-        if (key >= threshold) {
-          heap.push(ids ? ids[r]! : r, key)
-          threshold = heap.threshold
-        }
-      }
-    }
+  const cosine = metric === 'cosine'
+  const firstWidth = store.blockStarts[1]!
+  // Fast path: the prefix lies in the first block and has a norm column (or needs none).
+  if (p <= firstWidth && !withNorm) {
+    scanFirstBlock(store.blocks[0]!, firstWidth, start, end, ids, q, p, metric, norms, base, heap)
     return (end - start) * 2 * p
   }
-  // No norm column for this prefix: accumulate x·x alongside q·x.
-  const cosine = metric === 'cosine'
-  for (let r = start; r < end; r++) {
-    const o = r * dim
-    let s0 = 0
-    let s1 = 0
-    let n0 = 0
-    let n1 = 0
-    let j = 0
-    for (; j + 1 < p; j += 2) {
-      const x0 = vectors[o + j]!
-      const x1 = vectors[o + j + 1]!
-      s0 += x0 * q[j]!
-      s1 += x1 * q[j + 1]!
-      n0 += x0 * x0
-      n1 += x1 * x1
+  for (let c0 = start; c0 < end; c0 += CHUNK) {
+    const c1 = Math.min(end, c0 + CHUNK)
+    const rows = c1 - c0
+    partialDot.fill(0, 0, rows)
+    if (withNorm) partialNorm.fill(0, 0, rows)
+    for (let b = 0; b + 1 < store.blockStarts.length; b++) {
+      const bs = store.blockStarts[b]!
+      if (bs >= p) break
+      const width = store.blockStarts[b + 1]! - bs
+      const w = Math.min(width, p - bs)
+      accumulate(store.blocks[b]!, width, c0, rows, q, bs, w, withNorm)
     }
-    if (j < p) {
-      const x = vectors[o + j]!
-      s0 += x * q[j]!
-      n0 += x * x
-    }
-    const d = s0 + s1
-    const xx = n0 + n1
-    const key = cosine ? (xx > 0 ? d / Math.sqrt(xx) : 0) : 2 * d - xx
-    if (key >= threshold) {
-      heap.push(ids ? ids[r]! : r, key)
-      threshold = heap.threshold
+    let threshold = heap.threshold
+    for (let i = 0; i < rows; i++) {
+      const r = c0 + i
+      const d = partialDot[i]!
+      let key: number
+      if (withNorm) {
+        const xx = partialNorm[i]!
+        key = cosine ? (xx > 0 ? d / Math.sqrt(xx) : 0) : 2 * d - xx
+      } else key = metric === 'ip' ? d : cosine ? d * norms[base + r]! : 2 * d - norms[base + r]!
+      if (key >= threshold) {
+        heap.push(ids ? ids[r]! : r, key)
+        threshold = heap.threshold
+      }
     }
   }
-  return (end - start) * 4 * p
+  return (end - start) * (withNorm ? 4 : 2) * p
+}
+
+/** Partial dot products (and squared norms) of `rows` rows of one block against `q[qo..qo+w)`. */
+function accumulate(
+  block: Float32Array,
+  width: number,
+  first: number,
+  rows: number,
+  q: Float32Array,
+  qo: number,
+  w: number,
+  withNorm: boolean,
+): void {
+  const w4 = w & ~3
+  for (let i = 0; i < rows; i++) {
+    const o = (first + i) * width
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    let j = 0
+    for (; j < w4; j += 4) {
+      s0 += block[o + j]! * q[qo + j]!
+      s1 += block[o + j + 1]! * q[qo + j + 1]!
+      s2 += block[o + j + 2]! * q[qo + j + 2]!
+      s3 += block[o + j + 3]! * q[qo + j + 3]!
+    }
+    for (; j < w; j++) s0 += block[o + j]! * q[qo + j]!
+    partialDot[i]! += s0 + s1 + (s2 + s3)
+    if (withNorm) {
+      let n0 = 0
+      let n1 = 0
+      for (j = 0; j + 1 < w; j += 2) {
+        n0 += block[o + j]! * block[o + j]!
+        n1 += block[o + j + 1]! * block[o + j + 1]!
+      }
+      if (j < w) n0 += block[o + j]! * block[o + j]!
+      partialNorm[i]! += n0 + n1
+    }
+  }
+}
+
+/**
+ * The common AdANNS case: one contiguous block, one specialised loop per metric. Rows go
+ * two at a time so that each query value loaded feeds two multiply-adds; a row's sum is
+ * formed in the same order whether it is paired or not, so scores do not depend on where
+ * a scan range starts.
+ */
+function scanFirstBlock(
+  vectors: Float32Array,
+  dim: number,
+  start: number,
+  end: number,
+  ids: Int32Array | null,
+  q: Float32Array,
+  p: number,
+  metric: Metric,
+  norms: Float32Array,
+  base: number,
+  heap: TopK,
+): void {
+  const p4 = p & ~3
+  let threshold = heap.threshold
+  if (metric === 'ip') {
+    let r = start
+    for (; r + 1 < end; r += 2) {
+      const o = r * dim
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
+      }
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = a0 + a1 + (a2 + a3)
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
+        threshold = heap.threshold
+      }
+      const kb = b0 + b1 + (b2 + b3)
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
+        threshold = heap.threshold
+      }
+    }
+    if (r < end) {
+      const o = r * dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
+      }
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = a0 + a1 + (a2 + a3)
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
+    }
+  } else if (metric === 'cosine') {
+    let r = start
+    for (; r + 1 < end; r += 2) {
+      const o = r * dim
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
+      }
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = (a0 + a1 + (a2 + a3)) * norms[base + r]!
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
+        threshold = heap.threshold
+      }
+      const kb = (b0 + b1 + (b2 + b3)) * norms[base + r + 1]!
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
+        threshold = heap.threshold
+      }
+    }
+    if (r < end) {
+      const o = r * dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
+      }
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = (a0 + a1 + (a2 + a3)) * norms[base + r]!
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
+    }
+  } else {
+    let r = start
+    for (; r + 1 < end; r += 2) {
+      const o = r * dim
+      const o2 = o + dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let b0 = 0
+      let b1 = 0
+      let b2 = 0
+      let b3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        const q0 = q[j]!
+        const q1 = q[j + 1]!
+        const q2 = q[j + 2]!
+        const q3 = q[j + 3]!
+        a0 += vectors[o + j]! * q0
+        a1 += vectors[o + j + 1]! * q1
+        a2 += vectors[o + j + 2]! * q2
+        a3 += vectors[o + j + 3]! * q3
+        b0 += vectors[o2 + j]! * q0
+        b1 += vectors[o2 + j + 1]! * q1
+        b2 += vectors[o2 + j + 2]! * q2
+        b3 += vectors[o2 + j + 3]! * q3
+      }
+      for (; j < p; j++) {
+        a0 += vectors[o + j]! * q[j]!
+        b0 += vectors[o2 + j]! * q[j]!
+      }
+      const ka = 2 * (a0 + a1 + (a2 + a3)) - norms[base + r]!
+      if (ka >= threshold) {
+        heap.push(ids ? ids[r]! : r, ka)
+        threshold = heap.threshold
+      }
+      const kb = 2 * (b0 + b1 + (b2 + b3)) - norms[base + r + 1]!
+      if (kb >= threshold) {
+        heap.push(ids ? ids[r + 1]! : r + 1, kb)
+        threshold = heap.threshold
+      }
+    }
+    if (r < end) {
+      const o = r * dim
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      let j = 0
+      for (; j < p4; j += 4) {
+        a0 += vectors[o + j]! * q[j]!
+        a1 += vectors[o + j + 1]! * q[j + 1]!
+        a2 += vectors[o + j + 2]! * q[j + 2]!
+        a3 += vectors[o + j + 3]! * q[j + 3]!
+      }
+      for (; j < p; j++) a0 += vectors[o + j]! * q[j]!
+      const ka = 2 * (a0 + a1 + (a2 + a3)) - norms[base + r]!
+      if (ka >= threshold) heap.push(ids ? ids[r]! : r, ka)
+    }
+  }
 }
 
 /** Turns a scan key back into the reported score (squared distance for `l2`). */

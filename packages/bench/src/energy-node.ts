@@ -120,6 +120,21 @@ export class RaplMeter implements EnergyMeter {
   }
 }
 
+/** Whether perf can read the package energy counter here; probed once per process. */
+let perfWorks: boolean | undefined
+
+function probePerf(): boolean {
+  const probe = spawnSync(
+    'perf',
+    ['stat', '-a', '-x', ',', '-e', 'power/energy-pkg/', '--', 'sleep', '0.05'],
+    {
+      encoding: 'utf8',
+      timeout: 5000,
+    },
+  )
+  return probe.status === 0 && /^[\d.]+,Joules,power\/energy-pkg\//m.test(probe.stderr ?? '')
+}
+
 /**
  * `perf stat -a -e power/energy-pkg/` in interval mode (every 100 ms), summing the intervals that
  * fall in the window; the idle power is measured from the intervals before the run.
@@ -134,16 +149,8 @@ export class PerfMeter implements EnergyMeter {
 
   /** Probes perf once; undefined when the power PMU is missing or not permitted. */
   static create(idleSeconds: number): PerfMeter | undefined {
-    const probe = spawnSync(
-      'perf',
-      ['stat', '-a', '-x', ',', '-e', 'power/energy-pkg/', '--', 'sleep', '0.05'],
-      {
-        encoding: 'utf8',
-        timeout: 5000,
-      },
-    )
-    if (probe.status !== 0 || !/^[\d.]+,Joules,power\/energy-pkg\//m.test(probe.stderr ?? ''))
-      return undefined
+    perfWorks ??= probePerf()
+    if (!perfWorks) return undefined
     const meter = new PerfMeter()
     sleepSync(idleSeconds * 1000 + 200)
     meter.#idleWatts =

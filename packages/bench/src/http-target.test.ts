@@ -124,6 +124,16 @@ describe('http target', () => {
       warmupRequests: 0,
     })
     expect(short.error?.code).toBe('TARGET_PROTOCOL')
+    // A port that was just free: nothing listens there.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const closedPort = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+    const refused = await runScenario(httpTarget({ url: `http://127.0.0.1:${closedPort}/` }), inputs, {
+      scenario: 'single_stream',
+      warmupRequests: 0,
+    })
+    expect(refused.error?.message).toMatch(/ECONNREFUSED/)
     expect(() => httpTarget({ url: `${base}/x`, body: '{"q":1}' })).toThrow(/^body:/)
     expect(() => httpTarget({ url: 'not a url' })).toThrow(/^url:/)
   })

@@ -68,11 +68,14 @@ export function httpTarget(options: HttpTargetOptions): Target {
         })
       } catch (cause) {
         const timedOut = (cause as Error).name === 'TimeoutError'
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED, ...) is in its cause.
+        const inner = (cause as { cause?: { code?: string; message?: string } }).cause
+        const reason = inner ? ` (${inner.code ?? inner.message})` : ''
         throw new BenchError(
           timedOut ? 'TARGET_TIMEOUT' : 'HTTP_ERROR',
           timedOut
             ? `${description}: no response within ${timeoutMs} ms`
-            : `${description}: ${(cause as Error).message}`,
+            : `${description}: ${(cause as Error).message}${reason}`,
           { cause },
         )
       }

@@ -43,8 +43,46 @@ function readHwmBytes(pid: number): number {
   }
 }
 
+/** Children of `pid` from /proc/<pid>/task/<tid>/children, or undefined where the kernel lacks it. */
+function childrenOf(pid: number): number[] | undefined {
+  let tasks: string[]
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return []
+  }
+  const found: number[] = []
+  for (const tid of tasks) {
+    let text: string
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && tid === String(pid)) return undefined
+      continue
+    }
+    for (const c of text.split(' ')) if (c.trim() !== '') found.push(Number(c))
+  }
+  return found
+}
+
 /** The pid and every live descendant of it. */
 export function processTree(root: number): number[] {
+  const direct = childrenOf(root)
+  if (direct !== undefined) {
+    const tree = [root]
+    const stack = [...direct]
+    while (stack.length > 0) {
+      const pid = stack.pop()!
+      tree.push(pid)
+      stack.push(...(childrenOf(pid) ?? []))
+    }
+    return tree
+  }
+  return scanTree(root)
+}
+
+/** The slow way: read the parent of every process in /proc. */
+function scanTree(root: number): number[] {
   const children = new Map<number, number[]>()
   let entries: string[]
   try {
@@ -82,7 +120,7 @@ export function procAvailable(): boolean {
 
 /**
  * Watches a process tree through /proc: the peak resident set (VmHWM of every process, summed over
- * the tree, sampled every `intervalMs` so that short-lived descendants are seen) and CPU seconds
+ * the tree, sampled every `intervalMs` and at `end`, so that short-lived descendants are seen) and CPU seconds
  * (utime + stime, including reaped children) between `begin` and `end`.
  */
 export class ProcessTreeMonitor {
@@ -91,7 +129,7 @@ export class ProcessTreeMonitor {
   readonly #timer: ReturnType<typeof setInterval>
   #cpuAtBegin = 0
 
-  constructor(root: number, intervalMs = 100) {
+  constructor(root: number, intervalMs = 200) {
     this.#root = root
     this.sample()
     this.#timer = setInterval(() => this.sample(), intervalMs)

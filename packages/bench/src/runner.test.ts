@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { timerLatenessWhile } from '../test/timer-noise.ts'
 import { BenchError } from './errors.ts'
 import { poissonArrivals } from './random.ts'
 import { resolveScenario, runScenario } from './runner.ts'
@@ -36,26 +37,45 @@ describe('poisson arrivals', () => {
   })
 
   // Timing on a shared machine: a burst of load from other processes can stall the event loop.
-  it('sends requests open-loop: the actual send times pass the KS test too', { retry: 2 }, async () => {
+  it('sends requests open-loop: the actual send times pass the KS test too', { retry: 2 }, async (ctx) => {
     const rate = 50
     const sent: number[] = []
     const target = functionTarget(async (batch) => {
       sent.push(performance.now())
       return batch
     })
-    const outcome = await runScenario(target, inputs, {
-      scenario: 'poisson',
-      ratePerS: rate,
-      minRequests: 250,
-      minDurationS: 0,
-      warmupRequests: 0,
-    })
+    const { value: outcome, latenessP90Ms } = await timerLatenessWhile(
+      runScenario(target, inputs, {
+        scenario: 'poisson',
+        ratePerS: rate,
+        minRequests: 250,
+        minDurationS: 0,
+        warmupRequests: 0,
+      }),
+    )
+    // Stalls of several ms (mean gap 20 ms) bunch the sends and distort their distribution. The
+    // schedule itself is tested above; the sends can only be judged on a machine that keeps time.
+    if (latenessP90Ms > 2) {
+      ctx.skip(`timers fire up to ${latenessP90Ms.toFixed(1)} ms late: too busy to judge send times`)
+    }
     expect(outcome.error).toBeUndefined()
     expect(sent).toHaveLength(250)
     const gaps = sent.slice(1).map((t, i) => (t - sent[i]!) / 1000)
     expect(ksStatisticExponential(gaps, rate)).toBeLessThan(ksCriticalValue(gaps.length, 0.01))
     expect(outcome.poisson!.achievedRatePerS).toBeGreaterThan(rate * 0.6)
     expect(outcome.poisson!.achievedRatePerS).toBeLessThan(rate * 1.6)
+  })
+
+  it('never reports a negative latency when a timer fires early and the answer is instant', async () => {
+    const outcome = await runScenario(double, inputs, {
+      scenario: 'poisson',
+      ratePerS: 500,
+      minRequests: 200,
+      minDurationS: 0,
+      warmupRequests: 0,
+    })
+    expect(outcome.requests).toBe(200)
+    expect(Math.min(...outcome.latencySamplesMs)).toBeGreaterThanOrEqual(0)
   })
 
   it('counts queueing: an overloaded serial target shows growing latency and a lower achieved rate', async () => {
@@ -105,6 +125,25 @@ describe('poisson arrivals', () => {
     expect(p.maxRateUnderBoundPerS).toBeLessThan(160)
     expect(outcome.scenario.rate_per_s).toBe(p.maxRateUnderBoundPerS)
     expect(outcome.latencyMs!.p99).toBeLessThanOrEqual(80)
+  })
+})
+
+describe('rate search limits', () => {
+  it('gives up after three halvings when even a light load misses the bound', async () => {
+    const slow = functionTarget(
+      (batch) => new Promise<readonly unknown[]>((r) => setTimeout(() => r(batch), 30)),
+    )
+    const outcome = await runScenario(slow, inputs, {
+      scenario: 'poisson',
+      ratePerS: 80,
+      latencyBoundMs: 10,
+      minRequests: 8,
+      minDurationS: 0,
+      warmupRequests: 0,
+    })
+    expect(outcome.poisson!.search!.map((s) => s.rate_per_s)).toEqual([80, 40, 20, 10])
+    expect(outcome.poisson!.maxRateUnderBoundPerS).toBeUndefined()
+    expect(outcome.error?.message).toMatch(/no tried rate kept p99 under 10 ms/)
   })
 })
 

@@ -331,7 +331,7 @@ async function runPoisson<W>(
   for (let i = 0; i < count && !error; i++) {
     const due = startMs + arrivals[i]!
     const wait = due - performance.now()
-    if (wait > 0.5) await sleep(wait)
+    if (wait > 0.25) await sleep(wait)
     if (performance.now() > deadline) {
       error = new BenchError(
         'TIME_BUDGET_EXCEEDED',
@@ -340,12 +340,14 @@ async function runPoisson<W>(
       break
     }
     const batch = next(1)
+    const sent = performance.now()
     pending.push(
       target.request(batch).then(
         (outputs) => {
           const end = performance.now()
-          // Measured from the scheduled arrival, so time spent queued behind earlier requests counts.
-          latencies[i] = end - due
+          // Measured from the scheduled arrival, so time spent queued behind earlier requests counts
+          // (a timer that fired a little early counts from the actual send, so never below zero).
+          latencies[i] = end - Math.min(due, sent)
           lastCompletion = Math.max(lastCompletion, end)
           completed++
           hooks.onOutputs?.(batch, outputs)
@@ -413,6 +415,8 @@ async function searchRate<W>(
     const lo = best?.scenario.rate_per_s
     const hi = lowestFailing?.scenario.rate_per_s
     if (lo !== undefined && hi !== undefined && (hi - lo) / lo < 0.05) break
+    // Three halvings without a pass: the bound is below the service time, not a matter of load.
+    if (lo === undefined && rate <= scenario.rate_per_s! / 8) break
     rate = lo !== undefined && hi !== undefined ? (lo + hi) / 2 : passed ? rate * 2 : rate / 2
   }
   const chosen = best ?? lowestFailing

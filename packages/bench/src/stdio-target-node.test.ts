@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { timerLatenessWhile } from '../test/timer-noise.ts'
 import { runBenchmark } from './bench-node.ts'
 import { parseResult } from './schema.ts'
 import { stdioTarget } from './stdio-target-node.ts'
@@ -28,22 +29,27 @@ function target(...args: string[]): Target {
 describe('stdio target', () => {
   // Timing on a shared machine: a burst of load from other processes delays wake-ups.
   it('measures p50 within a few ms of a program that sleeps 20 ms per line', { retry: 2 }, async () => {
-    const result = await runBenchmark({
-      ...common,
-      target: target('--sleep', '20'),
-      inputs,
-      settings: {
-        scenario: 'single_stream',
-        minRequests: 40,
-        maxRequests: 40,
-        minDurationS: 0,
-        warmupRequests: 3,
-      },
-    })
+    const { value: result, latenessMs } = await timerLatenessWhile(
+      runBenchmark({
+        ...common,
+        target: target('--sleep', '20'),
+        inputs,
+        settings: {
+          scenario: 'single_stream',
+          minRequests: 40,
+          maxRequests: 40,
+          minDurationS: 0,
+          warmupRequests: 3,
+        },
+      }),
+    )
     expect(result.status).toBe('complete')
     const latency = result.metrics.latency_ms!
     expect(latency.count).toBe(40)
-    expect(Math.abs(latency.p50 - 20)).toBeLessThan(3)
+    // A few ms: pipes and process wake-ups add a little; never less than the sleep. On a machine so busy
+    // that timers fire late, the program's own sleep overruns too: the bound widens by twice that lateness.
+    expect(latency.p50).toBeGreaterThanOrEqual(19.5)
+    expect(latency.p50).toBeLessThan(25 + 2 * latenessMs)
     expect(latency.min).toBeGreaterThanOrEqual(19.5)
     // Closed loop: the wall time is the sum of the latencies plus the harness's own small gaps.
     const perS = result.metrics.throughput!.items_per_s

@@ -126,7 +126,7 @@ export class LsaEmbedder {
   embedBatch(texts: readonly string[], dims: number = this.dims): Float32Array {
     this.#checkDims(dims)
     const out = new Float32Array(texts.length * dims)
-    texts.forEach((text, i) => this.#embedInto(text, out, i * dims, dims))
+    for (const [i, text] of texts.entries()) this.#embedInto(text, out, i * dims, dims)
     return out
   }
 

@@ -1,4 +1,12 @@
-import { FlatIndex, IvfIndex, type Metric, tune, type VectorIndex } from '@frugal/ann'
+import {
+  buildBinary,
+  buildIvfPq,
+  FlatIndex,
+  IvfIndex,
+  type Metric,
+  tune,
+  type VectorIndex,
+} from '@frugal/ann'
 import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models'
 import { encodeDocuments } from './documents.ts'
 import { RetrievalError } from './errors.ts'
@@ -16,7 +24,7 @@ import {
 export const GENERATOR = '@frugal/retrieval@0.1.0'
 
 /** Dense index kinds `buildIndexSet` can build. */
-export const BUILD_KINDS = ['flat', 'ivf'] as const
+export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary'] as const
 export type BuildKind = (typeof BUILD_KINDS)[number]
 
 /** An embedder that runs outside the index set (e.g. a transformers.js model in Node). */
@@ -39,8 +47,10 @@ export interface BuildOptions {
   embedder?: { kind: 'lsa'; fit?: LsaFitOptions } | ExternalEmbedder
   /** Dense index kind; default `ivf` (or `flat` below 2000 documents). */
   kind?: BuildKind
-  /** IVF lists; default `min(4·√n, n / 39)`. */
+  /** IVF / IVF-PQ lists; default `min(4·√n, n / 39)`. */
   nlist?: number
+  /** IVF-PQ bytes per code (sub-quantisers, must divide dims); default the largest of 32, 16, 8, ... that does. */
+  pqBytes?: number
   /** AdANNS `d_c` for IVF; default min(64, dims). */
   clusterDims?: number
   /** Measure the recall/FLOPs frontier on pseudo-queries (default true). */
@@ -108,19 +118,30 @@ export async function buildIndexSet(
   const dim = embedderInfo.dims
   const metric = options.metric ?? 'cosine'
   const kind = options.kind ?? (n < 2000 ? 'flat' : 'ivf')
+  const nlist = options.nlist ?? Math.max(1, Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 39)))
+  const clusterDims = options.clusterDims ?? Math.min(64, dim)
+  const nprobe = Math.min(nlist, Math.max(1, Math.round(nlist / 16)))
+  const denseProgress = (stage: string, done: number, total: number) =>
+    progress('dense', stage === 'kmeans' ? done / total / 2 : 0.5 + done / total / 2, 1)
   let ann: VectorIndex
   if (kind === 'flat') {
     ann = FlatIndex.build(vectors, n, dim, { metric })
   } else if (kind === 'ivf') {
-    const nlist = options.nlist ?? Math.max(1, Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 39)))
-    ann = IvfIndex.build(vectors, n, dim, {
+    ann = IvfIndex.build(vectors, n, dim, { metric, nlist, clusterDims, nprobe, onProgress: denseProgress })
+  } else if (kind === 'ivfpq') {
+    const m = options.pqBytes ?? [32, 16, 8, 4, 2, 1].find((b) => b <= dim && dim % b === 0)!
+    // Codes plus the float vectors for an exact re-rank of the PQ shortlist.
+    ann = buildIvfPq(vectors, n, dim, {
       metric,
       nlist,
-      clusterDims: options.clusterDims ?? Math.min(64, dim),
-      nprobe: Math.min(nlist, Math.max(1, Math.round(nlist / 16))),
-      onProgress: (stage, done, total) =>
-        progress('dense', stage === 'kmeans' ? done / total / 2 : 0.5 + done / total / 2, 1),
+      clusterDims,
+      m,
+      nprobe,
+      keepVectors: true,
+      rerank: 50,
     })
+  } else if (kind === 'binary') {
+    ann = buildBinary(vectors, n, dim, { metric, rerank: 100, onProgress: denseProgress })
   } else {
     throw new RetrievalError(
       'INVALID_ARGUMENT',

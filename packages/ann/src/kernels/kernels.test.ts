@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { AnnError } from '../errors.ts'
 import { Rng } from '../random.ts'
 import { adcScan, adcScanReference } from './adc.ts'
 import { hamming, hammingReference, hammingScan, popcount32 } from './hamming.ts'
+import { WasmAdc, WasmHamming } from './wasm.ts'
+import { loadWasmKernels } from './wasm-node.ts'
 
 describe('ADC kernel', () => {
   for (const [m, ksub] of [
@@ -58,6 +61,55 @@ describe('popcount Hamming kernel', () => {
         expect(out[i]).toBe(ref)
         expect(hamming(codes, i * words, query, 3, words)).toBe(ref)
       }
+    })
+  }
+})
+
+describe('WASM popcount kernel', () => {
+  for (const words of [1, 2, 3, 8, 24, 25, 70]) {
+    it(`equals the TypeScript kernel on ${words}-word codes (SIMD and scalar)`, async () => {
+      const module = await loadWasmKernels()
+      const rng = new Rng(100 + words)
+      const n = 300
+      const codes = new Uint32Array(n * words)
+      for (let i = 0; i < codes.length; i++) codes[i] = rng.nextUint32()
+      codes.fill(0xffffffff, 0, words)
+      const query = new Uint32Array(words + 2)
+      for (let i = 0; i < query.length; i++) query[i] = rng.nextUint32()
+      const want = new Int32Array(n)
+      hammingScan(codes, 0, n, words, query, 2, want)
+      for (const simd of [true, false]) {
+        const got = new WasmHamming(module, codes, n, words, simd).scan(query, 2)
+        expect(Array.from(got)).toEqual(Array.from(want))
+      }
+    })
+  }
+
+  it('refuses a module that is not the kernel', () => {
+    const empty = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))
+    expect(() => new WasmHamming(empty, new Uint32Array(4), 2, 2)).toThrow(AnnError)
+  })
+})
+
+describe('WASM ADC kernel', () => {
+  for (const [m, ksub] of [
+    [32, 256],
+    [8, 256],
+    [6, 256],
+    [8, 64],
+  ] as const) {
+    it(`gives the same bits as the TypeScript kernel (m = ${m}, ksub = ${ksub})`, async () => {
+      const module = await loadWasmKernels()
+      const rng = new Rng(m * 7 + ksub)
+      const n = 500
+      const codes = new Uint8Array(n * m)
+      for (let i = 0; i < codes.length; i++) codes[i] = rng.int(ksub)
+      const wasm = new WasmAdc(module, codes, m, ksub, 200)
+      for (let i = 0; i < m * ksub; i++) wasm.table[i] = rng.gaussian()
+      const want = new Float32Array(200)
+      adcScan(codes, 123, 200, m, ksub, wasm.table, -0.75, want, 0)
+      const got = wasm.scan(123, 200, -0.75).slice(0, 200)
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer))
     })
   }
 })

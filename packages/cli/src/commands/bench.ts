@@ -38,7 +38,8 @@ const loadArgs = {
   },
   requests: {
     type: 'string',
-    description: 'Measure exactly N requests (offline: N items in the one query)',
+    description:
+      'Measure exactly N requests; with --duration, at least N (offline: N items in the one query)',
     valueHint: 'N',
   },
   duration: { type: 'string', description: 'Measure for at least S seconds', valueHint: 'S' },
@@ -146,10 +147,14 @@ function settingsFrom(args: LoadArgs): ScenarioSettings {
   const settings: ScenarioSettings = { scenario: name }
   if (name === 'offline') {
     if (requests !== undefined) settings.batchSize = requests
+  } else if (requests !== undefined && duration !== undefined) {
+    // Both: at least N requests and at least S seconds (MLPerf's min query count and min duration).
+    settings.minRequests = requests
+    settings.minDurationS = duration
   } else if (requests !== undefined) {
     settings.minRequests = requests
     settings.maxRequests = requests
-    settings.minDurationS = duration ?? 0
+    settings.minDurationS = 0
   } else if (duration !== undefined) {
     settings.minRequests = 1
     settings.minDurationS = duration
@@ -208,7 +213,8 @@ function parseParams(value: string | boolean | undefined): Record<string, string
 
 const quote = (a: string) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)
 
-async function measure(target: Target, args: LoadArgs): Promise<void> {
+/** Everything a run needs from the command line, checked before any program is started. */
+async function prepare(args: LoadArgs) {
   const settings = settingsFrom(args)
   const inputsFile = args.inputs as string
   const inputs = await readInputs(inputsFile)
@@ -222,6 +228,16 @@ async function measure(target: Target, args: LoadArgs): Promise<void> {
   for (const path of artifacts ?? []) {
     await stat(path).catch(() => fail(`--artifact: cannot read ${path}`))
   }
+  parseParams(args.params)
+  int('dataset-size', args['dataset-size'])
+  return { settings, inputsFile, inputs, energyMode, tdp, artifacts }
+}
+
+async function measure(
+  target: Target,
+  args: LoadArgs,
+  { settings, inputsFile, inputs, energyMode, tdp, artifacts }: Awaited<ReturnType<typeof prepare>>,
+): Promise<void> {
   const total =
     settings.scenario === 'offline' ? (settings.batchSize ?? inputs.length) : (settings.minRequests ?? 100)
   const bar = createProgress(`bench ${settings.scenario}`, total, { quiet: args.quiet === true })
@@ -316,9 +332,8 @@ const runCommand = defineCommand({
       const end = rawArgs.indexOf('--')
       const command = end === -1 ? [] : rawArgs.slice(end + 1)
       if (command.length === 0) fail('--: give the command to benchmark after --, e.g. -- python predict.py')
-      settingsFrom(args)
-      await readInputs(args.inputs)
-      await measure(stdioTarget(command, { skipNonJson: args['skip-non-json'] }), args)
+      const prepared = await prepare(args)
+      await measure(stdioTarget(command, { skipNonJson: args['skip-non-json'] }), args, prepared)
     }),
 })
 
@@ -354,7 +369,7 @@ const httpCommand = defineCommand({
   run: ({ args, rawArgs }) =>
     guarded(async () => {
       checkFlags(rawArgs, httpArgs)
-      settingsFrom(args)
+      const prepared = await prepare(args)
       const headers: Record<string, string> = {}
       for (const h of (args.header ?? '').split(';').filter((s) => s.trim() !== '')) {
         const at = h.indexOf(':')
@@ -377,7 +392,7 @@ const httpCommand = defineCommand({
       } catch (error) {
         fail(`--${(error as Error).message}`)
       }
-      await measure(target, args)
+      await measure(target, args, prepared)
     }),
 })
 

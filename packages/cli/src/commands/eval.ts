@@ -1,8 +1,17 @@
-import { loadIndexSet, mean, mrrAt, ndcgAt, recallAt, type SearchMode } from '@frugal/retrieval'
+import {
+  loadIndexSet,
+  mean,
+  mrrAt,
+  ndcgAt,
+  parseManifest,
+  recallAt,
+  type SearchMode,
+} from '@frugal/retrieval'
 import { readIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
 import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
+import { queryEmbedding } from './embedder-node.ts'
 import { parseMode } from './search.ts'
 import { guarded, intList } from './shared.ts'
 
@@ -37,6 +46,10 @@ export const evalCommand = defineCommand({
     split: { type: 'string', default: 'test', description: 'Qrels split' },
     modes: { type: 'string', default: 'lexical,dense,hybrid', description: 'Comma-separated modes' },
     dims: { type: 'string', description: 'Comma-separated scan dims for dense/hybrid (default: full dims)' },
+    model: {
+      type: 'string',
+      description: 'Model folder of a transformers index set (default: the path in its manifest)',
+    },
     json: { type: 'boolean', default: false, description: 'Print rows as JSON' },
     quiet: { type: 'boolean', default: false, description: 'No progress bar' },
   },
@@ -44,7 +57,11 @@ export const evalCommand = defineCommand({
     guarded(async () => {
       const modes = args.modes.split(',').map((m) => parseMode(m.trim()))
       const dimsList = args.dims === undefined ? [undefined] : intList(args.dims, '--dims')
-      const index = await loadIndexSet(await readIndexSet(args.index))
+      const files = await readIndexSet(args.index)
+      const index = await loadIndexSet(
+        files,
+        await queryEmbedding(parseManifest(files['manifest.json']!), args.model),
+      )
       const data = await loadDataset(args.dataset, args.split)
       const queries = data.queries.filter((q) => data.qrels.has(q.id))
       const rows: EvalRow[] = []

@@ -11,6 +11,7 @@ import { writeIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
 import { createProgress, type Progress } from '../progress.ts'
 import { loadCorpus } from './corpus-node.ts'
+import { transformersEmbedder } from './embedder-node.ts'
 import { fail, guarded, positiveInt } from './shared.ts'
 
 const STAGE_LABELS: Record<BuildStage, string> = {
@@ -46,6 +47,10 @@ const buildCommand = defineCommand({
       description: `Dense index kind: ${BUILD_KINDS.join(', ')} or auto (flat below 2000 docs)`,
     },
     nlist: { type: 'string', description: 'IVF lists (default min(4·√n, n/39))' },
+    'pq-bytes': {
+      type: 'string',
+      description: 'IVF-PQ bytes per code (must divide --dims; default 32, 16, ...)',
+    },
     name: {
       type: 'string',
       description: 'Index set name (default: the corpus folder name, "sotu" for default)',
@@ -64,6 +69,7 @@ const buildCommand = defineCommand({
       if (kind !== undefined && !BUILD_KINDS.includes(kind))
         fail(`--kind must be one of ${BUILD_KINDS.join(', ')}, auto`)
       const nlist = args.nlist === undefined ? undefined : positiveInt(args.nlist, '--nlist')
+      const pqBytes = args['pq-bytes'] === undefined ? undefined : positiveInt(args['pq-bytes'], '--pq-bytes')
       if (args.corpus !== 'default' && !existsSync(resolve(args.corpus)))
         fail(`--corpus ${args.corpus}: no such folder`)
       if (existsSync(args.out) && !statSync(args.out).isDirectory()) fail(`--out ${args.out} is not a folder`)
@@ -73,7 +79,9 @@ const buildCommand = defineCommand({
       if (args.embedder === 'lsa') {
         embedder = { kind: 'lsa', fit: { dims } }
       } else {
-        fail(`--embedder ${args.embedder}: only "lsa" is available in this build`)
+        if (!existsSync(resolve(args.embedder)))
+          fail(`--embedder ${args.embedder}: not "lsa" and no such model folder`)
+        embedder = await transformersEmbedder(resolve(args.embedder), dims)
       }
       const bars = new Map<BuildStage, Progress>()
       let current: BuildStage | undefined
@@ -83,6 +91,7 @@ const buildCommand = defineCommand({
         embedder,
         kind,
         nlist,
+        pqBytes,
         tune: args.tune,
         onProgress: (stage, done, total) => {
           if (current !== stage) {

@@ -181,3 +181,49 @@ describe('frugal index build + search + eval', () => {
     expect(missing.stderr).toMatch(/no such folder/)
   })
 })
+
+describe('frugal index build with a local transformers model', () => {
+  it('embeds the corpus with the model and embeds queries with it at search time', async () => {
+    // The generator of the tiny BERT-like test model lives with the embedder's own tests.
+    const { writeTinyBert } = await import('../../../models/src/tiny-bert-fixture-node.ts')
+    const model = join(dir, 'tiny-bert')
+    await writeTinyBert(model)
+    const corpus = join(dir, 'tiny-corpus')
+    await mkdir(corpus)
+    const texts = ['the cat sat on the mat', 'dog ran in the park', 'tax on rail', 'cats in the park']
+    await writeFile(
+      join(corpus, 'corpus.jsonl'),
+      texts.map((text, i) => JSON.stringify({ _id: `d${i}`, title: '', text })).join('\n'),
+    )
+    const out = join(dir, 'tiny-index')
+    const built = await frugal(
+      'index',
+      'build',
+      '--corpus',
+      corpus,
+      '--embedder',
+      model,
+      '--out',
+      out,
+      '--no-tune',
+    )
+    expect(built.stderr).toBe('')
+    expect(built.stdout).toMatch(/4 documents, transformers 8 dims, flat index/)
+    const res = await frugal(
+      'search',
+      '--index',
+      out,
+      '--query',
+      'tax on rail',
+      '--mode',
+      'dense',
+      '--json',
+      '-k',
+      '4',
+    )
+    expect(res.code).toBe(0)
+    const hits = JSON.parse(res.stdout).hits as { id: string; score: number }[]
+    expect(hits[0]?.id).toBe('d2')
+    expect(hits[0]?.score).toBeCloseTo(1, 5)
+  })
+})

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { lines, parseBeirQueries } from '@frugal/datasets'
-import { loadIndexSet, type SearchMode, type SearchRequest } from '@frugal/retrieval'
+import { loadIndexSet, parseManifest, type SearchMode, type SearchRequest } from '@frugal/retrieval'
 import { readIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
 import { createProgress } from '../progress.ts'
+import { queryEmbedding } from './embedder-node.ts'
 import { fail, guarded, positiveInt, positiveNumber } from './shared.ts'
 
 const MODES: readonly SearchMode[] = ['dense', 'lexical', 'hybrid']
@@ -33,6 +34,10 @@ export const searchCommand = defineCommand({
     budget: { type: 'string', description: 'FLOPs per query, resolved on the tuned frontier' },
     'target-recall': { type: 'string', description: 'Recall target, resolved on the tuned frontier' },
     k: { type: 'string', default: '10', description: 'Hits per query' },
+    model: {
+      type: 'string',
+      description: 'Model folder of a transformers index set (default: the path in its manifest)',
+    },
     json: { type: 'boolean', default: false, description: 'Print the full response as JSON' },
     quiet: { type: 'boolean', default: false, description: 'No progress bar' },
   },
@@ -50,7 +55,11 @@ export const searchCommand = defineCommand({
       if (args.budget !== undefined) settings.budget = positiveNumber(args.budget, '--budget')
       if (args['target-recall'] !== undefined)
         settings.targetRecall = positiveNumber(args['target-recall'], '--target-recall')
-      const index = await loadIndexSet(await readIndexSet(args.index))
+      const files = await readIndexSet(args.index)
+      const index = await loadIndexSet(
+        files,
+        await queryEmbedding(parseManifest(files['manifest.json']!), args.model),
+      )
       if (args.query !== undefined) {
         const res = await index.search({ ...settings, query: args.query, k })
         if (args.json) {
