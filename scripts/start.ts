@@ -48,6 +48,8 @@ const env: NodeJS.ProcessEnv = {
 }
 
 const children: ChildProcess[] = []
+/** Lines of a child's output shown without FRUGAL_VERBOSE: errors only. */
+const IMPORTANT = /\[ERROR\]|✘|^\s*error\b/i
 let stopping = false
 
 function log(message: string): void {
@@ -118,7 +120,8 @@ function start(
         const line = buffered.slice(0, nl)
         buffered = buffered.slice(nl + 1)
         onLine?.(line)
-        if (process.env.FRUGAL_VERBOSE || /error|✘/i.test(line)) console.log(`[${name}] ${line}`)
+        if (!stopping && (process.env.FRUGAL_VERBOSE || IMPORTANT.test(line)))
+          console.log(`[${name}] ${line}`)
         nl = buffered.indexOf('\n')
       }
     })
@@ -264,7 +267,7 @@ try {
     persistTo: join(cacheDir, 'wrangler-state'),
     env,
     onLine: (line) => {
-      if (process.env.FRUGAL_VERBOSE || /error|✘/i.test(line)) console.log(`[worker] ${line}`)
+      if (!stopping && (process.env.FRUGAL_VERBOSE || IMPORTANT.test(line))) console.log(`[worker] ${line}`)
     },
   })
   children.push(server.process)
