@@ -5,16 +5,28 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const SUITES: { name: string; entry: string }[] = [{ name: 'ann', entry: './ann/main.ts' }]
+/**
+ * The default suites with budgets that keep `pnpm bench` near ten minutes on 2 cores; each
+ * suite run alone (`bench:ann`, `bench:retrieval`, `bench:worker`) uses its full default size.
+ */
+const SUITES: { name: string; entry: string; args: string[] }[] = [
+  { name: 'ann', entry: './ann/main.ts', args: ['--size', '20000', '--nq', '500'] },
+  { name: 'retrieval', entry: './retrieval/main.ts', args: [] },
+  { name: 'worker', entry: './worker/main.ts', args: ['--size', '10000'] },
+]
 
 const extra = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'))
 let failed = 0
 for (const suite of SUITES) {
   process.stderr.write(`\n### suite ${suite.name}\n`)
   const started = performance.now()
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL(suite.entry, import.meta.url)), ...extra], {
-    stdio: 'inherit',
-  })
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL(suite.entry, import.meta.url)), ...suite.args, ...extra],
+    {
+      stdio: 'inherit',
+    },
+  )
   const seconds = ((performance.now() - started) / 1000).toFixed(0)
   if (r.status !== 0) {
     failed++
