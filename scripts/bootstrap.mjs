@@ -32,8 +32,16 @@ const env = {
 /** Runs `npx -y pnpm@<pinned> ...args` and resolves with its exit code. */
 function pnpm(args) {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['-y', PNPM, ...args], { cwd: root, env, stdio: 'inherit' })
-    const forward = (signal) => child.kill(signal)
+    // Its own process group, so that a signal reaches every process under it (npx, pnpm, the
+    // script and the servers it starts), not just npx.
+    const child = spawn('npx', ['-y', PNPM, ...args], { cwd: root, env, stdio: 'inherit', detached: true })
+    const forward = (signal) => {
+      try {
+        process.kill(-child.pid, signal)
+      } catch {
+        child.kill(signal)
+      }
+    }
     process.on('SIGINT', forward)
     process.on('SIGTERM', forward)
     child.on('exit', (code, signal) => {
