@@ -302,6 +302,18 @@ export function createApp(store = new IndexStore()) {
           400,
         )
       }
+      if (err.status === 415) {
+        return c.json<ErrorBody>(
+          {
+            error: {
+              code: 'UNSUPPORTED_MEDIA_TYPE',
+              message: 'send the body as application/json',
+              field: 'content-type',
+            },
+          },
+          415,
+        )
+      }
       const status = err.status
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'INVALID_REQUEST'
       return c.json<ErrorBody>({ error: { code, message: err.message || 'invalid request' } }, status)

@@ -114,6 +114,15 @@ describe('bad search input gives a 4xx naming the field', () => {
     expect(res.status).toBeLessThan(500)
   })
 
+  it('answers a body not declared as JSON with 415 UNSUPPORTED_MEDIA_TYPE naming the content-type', async () => {
+    const text = await post(SEARCH, '{"query":"navy"}', { 'content-type': 'text/plain' })
+    await expectError(text, 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type')
+    const none = await send(SEARCH, { method: 'POST', body: '{"query":"navy"}' })
+    await expectError(none, 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type')
+    const batch = await post(BATCH, '{"queries":[{"query":"navy"}]}', { 'content-type': 'text/plain' })
+    await expectError(batch, 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type')
+  })
+
   it('refuses an invalid index name', async () => {
     await expectError(
       await post('/v1/indexes/Bad%20Name!/search', { query: 'navy' }),
