@@ -7,7 +7,7 @@ import { parseFrontier } from './frontier.ts'
 import { hamming } from './kernels/hamming.ts'
 import { Rng } from './random.ts'
 import type { Metric } from './types.ts'
-import { checkInt, checkMetric, checkVectors } from './validate.ts'
+import { checkFinite, checkInt, checkMetric, checkVectors } from './validate.ts'
 
 export { BinaryIndex } from './binary-index.ts'
 
@@ -276,6 +276,7 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
   }
   for (let j = 0; j < d; j++)
     if (!Number.isFinite(thresholds[j]!)) throw new AnnError('CORRUPT', 'threshold is not finite')
+  parseParam(() => checkFinite('vectors', vectors, d))
   return new BinaryIndex({
     metric,
     dim: d,

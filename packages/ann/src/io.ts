@@ -22,7 +22,7 @@ const IVECS: Kind = { name: 'ivecs', width: 4 }
 const BVECS: Kind = { name: 'bvecs', width: 1 }
 
 /** Largest dimension accepted (guards against reading garbage as a header). */
-const MAX_DIM = 1 << 20
+export const MAX_DIM = 1 << 20
 
 /**
  * What the caller knows about the file. The formats have no record count, so a file cut

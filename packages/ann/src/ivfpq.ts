@@ -3,12 +3,13 @@ import { AnnError } from './errors.ts'
 import { parseParam } from './flat.ts'
 import { type Artifact, requireSection } from './format.ts'
 import { parseFrontier } from './frontier.ts'
+import { MAX_DIM } from './io.ts'
 import { IVFPQ_KIND, IvfPqIndex } from './ivfpq-index.ts'
 import { assignNearest, trainKmeans } from './kmeans.ts'
 import { rotate, trainOpq } from './opq.ts'
 import { ProductQuantizer } from './pq.ts'
 import type { Metric } from './types.ts'
-import { checkInt, checkMetric, checkVectors } from './validate.ts'
+import { checkFinite, checkInt, checkMetric, checkVectors } from './validate.ts'
 
 export { IvfPqIndex } from './ivfpq-index.ts'
 
@@ -199,7 +200,8 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
     throw new AnnError('CORRUPT', `expected a '${IVFPQ_KIND}' artifact, got '${artifact.kind}'`)
   const p = artifact.params
   const metric = parseParam(() => checkMetric(p['metric']))
-  const dim = parseParam(() => checkInt('dim', p['dim'], 1))
+  // Without stored vectors no section pins `dim`, and the index sizes its query buffers by it.
+  const dim = parseParam(() => checkInt('dim', p['dim'], 1, MAX_DIM))
   const size = parseParam(() => checkInt('size', p['size'], 1))
   const nlist = parseParam(() => checkInt('nlist', p['nlist'], 1, size))
   const clusterDims = parseParam(() => checkInt('clusterDims', p['clusterDims'], 1, dim))
@@ -212,6 +214,8 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
   if (typeof p['opq'] !== 'boolean' || typeof p['keepVectors'] !== 'boolean') {
     throw new AnnError('CORRUPT', 'stored opq and keepVectors must be booleans')
   }
+  if (rerank > 0 && !p['keepVectors'])
+    throw new AnnError('CORRUPT', 'stored rerank needs stored vectors (keepVectors)')
   const probeCentroids = requireSection(artifact, 'probe_centroids', 'f32', nlist * clusterDims)
   const listCentroids = requireSection(artifact, 'list_centroids', 'f32', nlist * pqDims)
   const listOffsets = requireSection(artifact, 'list_offsets', 'i32', nlist + 1)
@@ -220,6 +224,16 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
   const pqCentroids = requireSection(artifact, 'pq_centroids', 'f32', pqDims * ksub)
   const rotation = p['opq'] ? requireSection(artifact, 'rotation', 'f32', pqDims * pqDims) : undefined
   const vectors = p['keepVectors'] ? requireSection(artifact, 'vectors', 'f32', size * dim) : undefined
+  const floats: [string, Float32Array | undefined, number][] = [
+    ['probe_centroids', probeCentroids, clusterDims],
+    ['list_centroids', listCentroids, pqDims],
+    ['pq_centroids', pqCentroids, pqDims],
+    ['rotation', rotation, pqDims],
+    ['vectors', vectors, dim],
+  ]
+  for (const [name, section, width] of floats) {
+    if (section) parseParam(() => checkFinite(name, section, width))
+  }
   if (listOffsets[0] !== 0 || listOffsets[nlist] !== size)
     throw new AnnError('CORRUPT', 'list offsets do not span the rows')
   for (let l = 0; l < nlist; l++) {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { buildBinary } from './binary.ts'
 import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { type Artifact, ArtifactWriter, readArtifact, type SectionArray } from './format.ts'
 import { IvfIndex } from './ivf.ts'
+import { buildIvfPq } from './ivfpq.ts'
 import { indexKinds, loadIndex, registerIndexKind } from './load.ts'
 import { errorCode, matryoshkaData } from './test-data.ts'
 
@@ -114,6 +116,56 @@ describe('loadIndex', () => {
       expect(code, JSON.stringify(params) + Object.keys(sections).join()).toBe('CORRUPT')
     }
     expect(errorCode(() => loadIndex(new ArtifactWriter('nope', {}).finish()))).toBe('CORRUPT')
+  })
+
+  it('refuses well-checksummed ivfpq and binary files whose header disagrees with their sections', () => {
+    const lean = readArtifact(
+      buildIvfPq(data, n, dim, {
+        metric: 'cosine',
+        nlist: 4,
+        m: 4,
+        ksub: 16,
+        kmeansIterations: 2,
+      }).serialize(),
+    )
+    const full = readArtifact(
+      buildIvfPq(data, n, dim, {
+        metric: 'l2',
+        nlist: 4,
+        m: 4,
+        ksub: 16,
+        keepVectors: true,
+        rerank: 20,
+        kmeansIterations: 2,
+      }).serialize(),
+    )
+    const binary = readArtifact(buildBinary(data, n, dim, { metric: 'cosine' }).serialize())
+    const nan = (a: Artifact, name: string) => {
+      const copy = (a.sections.get(name)!.data as Float32Array).slice()
+      copy[1] = Number.NaN
+      return copy
+    }
+    const cases: [string, Artifact, Record<string, unknown>, Record<string, SectionArray | undefined>][] = [
+      // Without stored vectors no section pins `dim`: a huge one must not size query buffers.
+      ['ivfpq dim 2^31 without vectors', lean, { dim: 2 ** 31 }, {}],
+      ['ivfpq dim 2^40 without vectors', lean, { dim: 2 ** 40 }, {}],
+      ['ivfpq rerank without vectors', lean, { rerank: 10 }, {}],
+      ['ivfpq NaN pq centroids', lean, {}, { pq_centroids: nan(lean, 'pq_centroids') }],
+      ['ivfpq NaN probe centroids', lean, {}, { probe_centroids: nan(lean, 'probe_centroids') }],
+      ['ivfpq NaN list centroids', lean, {}, { list_centroids: nan(lean, 'list_centroids') }],
+      ['ivfpq NaN vectors', full, {}, { vectors: nan(full, 'vectors') }],
+      ['binary NaN vectors', binary, {}, { vectors: nan(binary, 'vectors') }],
+    ]
+    for (const [label, artifact, params, sections] of cases) {
+      expect(
+        errorCode(() => loadIndex(rewrite(artifact, params, sections))),
+        label,
+      ).toBe('CORRUPT')
+    }
+    // The untouched files still load.
+    expect(loadIndex(rewrite(lean, {}, {})).size).toBe(n)
+    expect(loadIndex(rewrite(full, {}, {})).size).toBe(n)
+    expect(loadIndex(rewrite(binary, {}, {})).size).toBe(n)
   })
 
   it('opens kinds registered from outside', () => {
