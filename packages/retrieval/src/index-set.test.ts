@@ -185,6 +185,63 @@ describe('index sets', () => {
     })
   })
 
+  it('refuses a lexical index whose rows are not the documents of the set', async () => {
+    const withLexical = async (edit: (js: { documentIds: Record<string, unknown> }) => void) => {
+      const js = JSON.parse(new TextDecoder().decode(built.files['lexical.json']!))
+      edit(js)
+      const bytes = new TextEncoder().encode(JSON.stringify(js))
+      const manifest = structuredClone(built.manifest)
+      manifest.files['lexical.json'] = { bytes: bytes.length, sha256: await sha256Hex(bytes) }
+      return {
+        ...built.files,
+        'lexical.json': bytes,
+        'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+      }
+    }
+    const count = built.manifest.documents.count
+    const cases: [string, (js: { documentIds: Record<string, unknown> }) => void][] = [
+      [
+        'rows past the end',
+        (js) => {
+          for (const k of Object.keys(js.documentIds))
+            js.documentIds[k] = (js.documentIds[k] as number) + count
+        },
+      ],
+      [
+        'a negative row',
+        (js) => {
+          js.documentIds[Object.keys(js.documentIds)[0]!] = -1
+        },
+      ],
+      [
+        'a repeated row',
+        (js) => {
+          const keys = Object.keys(js.documentIds)
+          js.documentIds[keys[1]!] = js.documentIds[keys[0]!]
+        },
+      ],
+      [
+        'an extra row past the end',
+        (js) => {
+          js.documentIds['999999'] = count + 3
+        },
+      ],
+      [
+        'a row that is not a number',
+        (js) => {
+          js.documentIds[Object.keys(js.documentIds)[0]!] = 'zero'
+        },
+      ],
+    ]
+    for (const [label, edit] of cases) {
+      const error = await refusal(await withLexical(edit))
+      expect(error, label).toMatchObject({ code: 'CORRUPT', file: 'lexical.json' })
+    }
+    // An unedited round trip still loads and answers lexical queries.
+    const same = await loadIndexSet(await withLexical(() => {}))
+    expect((await same.search({ query: 'tariff', k: 3, mode: 'lexical' })).hits.length).toBeGreaterThan(0)
+  })
+
   it('refuses a malformed manifest or an unknown version', async () => {
     const manifestWith = (m: unknown) => ({
       ...built.files,

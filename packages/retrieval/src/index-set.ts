@@ -97,7 +97,7 @@ export async function loadIndexSet(
   }
   const lexicalFile = manifest.lexical.file
   const lexical = openPart(lexicalFile, () =>
-    loadLexicalIndex(new TextDecoder().decode(bytesOf(lexicalFile))),
+    loadLexicalIndex(new TextDecoder().decode(bytesOf(lexicalFile)), manifest.documents.count),
   )
   if (lexical.documentCount !== manifest.documents.count) {
     throw new RetrievalError(

@@ -40,9 +40,27 @@ export function buildLexicalIndex(docs: readonly { title: string; text: string }
   return index
 }
 
-/** Reads a serialised BM25 index (throws on malformed JSON). */
-export function loadLexicalIndex(json: string): MiniSearch<LexicalDoc> {
-  return MiniSearch.loadJSON<LexicalDoc>(json, OPTIONS)
+/**
+ * Reads a serialised BM25 index of `rows` documents (throws on malformed JSON). Every hit is
+ * looked up as a row of the document store, so the index's ids must be exactly `0..rows-1`.
+ */
+export function loadLexicalIndex(json: string, rows: number): MiniSearch<LexicalDoc> {
+  const js = JSON.parse(json) as { documentIds?: unknown }
+  const ids = js?.documentIds
+  if (typeof ids !== 'object' || ids === null || Array.isArray(ids))
+    throw new Error('the lexical index has no documentIds')
+  const seen = new Uint8Array(rows)
+  let count = 0
+  for (const row of Object.values(ids)) {
+    if (typeof row !== 'number' || !Number.isInteger(row) || row < 0 || row >= rows || seen[row])
+      throw new Error(
+        `the lexical index holds document id ${JSON.stringify(row)}, not a row in 0..${rows - 1}`,
+      )
+    seen[row] = 1
+    count++
+  }
+  if (count !== rows) throw new Error(`the lexical index holds ${count} documents, not ${rows}`)
+  return MiniSearch.loadJS<LexicalDoc>(js as Parameters<typeof MiniSearch.loadJS>[0], OPTIONS)
 }
 
 /** Ranked rows of a lexical search. */
