@@ -7,6 +7,8 @@ export const MAX_VECTOR_DIMS = 4096
 /** Most queries in one `search:batch` request. */
 export const MAX_BATCH = 64
 export const MAX_K = 100
+/** Largest finite float32: vector values are searched as float32, beyond it they become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38
 
 export const IndexName = z
   .string()
@@ -26,7 +28,7 @@ const searchFields = {
     example: 'tariff on imports',
   }),
   vector: z
-    .array(z.number())
+    .array(z.number().min(-FLOAT32_MAX).max(FLOAT32_MAX))
     .min(1)
     .max(MAX_VECTOR_DIMS)
     .optional()

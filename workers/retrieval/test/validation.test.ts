@@ -47,6 +47,21 @@ describe('bad search input gives a 4xx naming the field', () => {
     )
   })
 
+  it('refuses vector values beyond the float32 range, naming the value', async () => {
+    const vector = Array.from({ length: 16 }, () => 0.1)
+    vector[3] = 1e39
+    await expectError(await post(SEARCH, { vector }), 400, 'INVALID_REQUEST', 'vector.3')
+    vector[3] = -1e39
+    await expectError(
+      await post(BATCH, { queries: [{ query: 'navy' }, { vector }] }),
+      400,
+      'INVALID_REQUEST',
+      'queries.1.vector.3',
+    )
+    vector[3] = 3e38
+    expect((await post(SEARCH, { vector })).status).toBe(200)
+  })
+
   it('refuses a vector whose length differs from the index dims', async () => {
     const e = await expectError(
       await post(SEARCH, { vector: [0.1, 0.2, 0.3] }),
