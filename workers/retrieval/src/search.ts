@@ -37,10 +37,15 @@ function toLibrary(body: SearchRequest): LibRequest {
 /** A search refusal of the library as the 400 naming the request field. */
 function refusal(err: RetrievalError, prefix: string): ApiError {
   const field = `${prefix}${FIELD_NAMES[err.field ?? ''] ?? err.field ?? 'query'}`
+  // The library's messages already start with its own field name; name the API field once.
+  const reason =
+    err.field !== undefined && err.message.startsWith(`${err.field}: `)
+      ? err.message.slice(err.field.length + 2)
+      : err.message
   return new ApiError(
     400,
     err.code === 'INVALID_QUERY' ? 'INVALID_REQUEST' : err.code,
-    `${field}: ${err.message}`,
+    `${field}: ${reason}`,
     {
       cause: err,
       field,

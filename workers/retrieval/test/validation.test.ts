@@ -62,6 +62,23 @@ describe('bad search input gives a 4xx naming the field', () => {
     expect((await post(SEARCH, { vector })).status).toBe(200)
   })
 
+  it('names the field once in refusals that come from the index', async () => {
+    const budget = await expectError(
+      await post(SEARCH, { query: 'navy', budget: 1e-9 }),
+      400,
+      'INVALID_REQUEST',
+      'budget',
+    )
+    expect(budget.message).toMatch(/^budget: no tuned setting/)
+    const nprobe = await expectError(
+      await post(BATCH, { queries: [{ query: 'navy' }, { query: 'navy', nprobe: 9999 }] }),
+      400,
+      'INVALID_REQUEST',
+      'queries.1.nprobe',
+    )
+    expect(nprobe.message).toMatch(/^queries\.1\.nprobe: nprobe must be/)
+  })
+
   it('refuses a vector whose length differs from the index dims', async () => {
     const e = await expectError(
       await post(SEARCH, { vector: [0.1, 0.2, 0.3] }),
