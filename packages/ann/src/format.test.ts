@@ -116,6 +116,37 @@ describe('artifact format', () => {
     expect(codeOf(() => readArtifact(copy))).toBe('CORRUPT')
   })
 
+  it('refuses a well-checksummed artifact with more than 4096 sections', () => {
+    // Written by hand: the writer itself refuses that many. Empty sections, all at one offset.
+    const craft = (count: number) => {
+      const json = new TextEncoder().encode(JSON.stringify({ kind: 'test', params: {} }))
+      const tableStart = Math.ceil((32 + json.length) / 8) * 8
+      const dataStart = Math.ceil((tableStart + count * 56) / 16) * 16
+      const total = dataStart + 4
+      const out = new Uint8Array(total)
+      const view = new DataView(out.buffer)
+      out.set([0x46, 0x52, 0x47, 0x4c, 0x41, 0x4e, 0x4e, 0x1a])
+      view.setUint32(8, 1, true)
+      view.setBigUint64(16, BigInt(total), true)
+      view.setUint32(24, json.length, true)
+      view.setUint32(28, count, true)
+      out.set(json, 32)
+      for (let i = 0; i < count; i++) {
+        const e = tableStart + i * 56
+        out.set(new TextEncoder().encode(`s${i}`), e)
+        view.setUint32(e + 32, 8, true) // u8
+        view.setBigUint64(e + 40, BigInt(dataStart), true)
+      }
+      view.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true)
+      return out
+    }
+    expect(readArtifact(craft(4096)).sections.size).toBe(4096)
+    expect(codeOf(() => readArtifact(craft(4097)))).toBe('CORRUPT')
+    const w = new ArtifactWriter('test')
+    for (let i = 0; i < 4096; i++) w.addSection(`s${i}`, new Uint8Array(0))
+    expect(codeOf(() => w.addSection('one-more', new Uint8Array(0)))).toBe('INVALID_ARGUMENT')
+  })
+
   it('refuses bad section names and unsupported arrays at write time', () => {
     const w = new ArtifactWriter('x')
     expect(codeOf(() => w.addSection('', new Uint8Array(1)))).toBe('INVALID_ARGUMENT')

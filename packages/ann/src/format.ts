@@ -12,7 +12,7 @@ import { AnnError } from './errors.ts'
  * 12      4       flags (u32), must be 0
  * 16      8       total byte length of the artifact (u64), trailer included
  * 24      4       JSON header byte length J (u32)
- * 28      4       section count S (u32)
+ * 28      4       section count S (u32), at most 4096
  * 32      J       JSON header, UTF-8: { "kind": string, "params": object }
  *         pad     zeros up to a multiple of 8
  *         S * 56  section table: name (32 bytes UTF-8, NUL padded), dtype (u32),
@@ -33,6 +33,8 @@ const ENTRY_BYTES = 56
 const NAME_BYTES = 32
 const SECTION_ALIGN = 16
 const TRAILER = 4
+/** Most sections one artifact may hold (index kinds use a few dozen at most). */
+const MAX_SECTIONS = 4096
 
 /** The element types a section can hold. */
 export type SectionDtype = 'f32' | 'f64' | 'i32' | 'u32' | 'i16' | 'u16' | 'i8' | 'u8'
@@ -114,6 +116,9 @@ export class ArtifactWriter {
         'INVALID_ARGUMENT',
         `section name '${name}' must be 1..${NAME_BYTES} bytes without NUL`,
       )
+    }
+    if (this.#sections.length >= MAX_SECTIONS) {
+      throw new AnnError('INVALID_ARGUMENT', `an artifact holds at most ${MAX_SECTIONS} sections`)
     }
     if (this.#sections.some((s) => s.name === name)) {
       throw new AnnError('INVALID_ARGUMENT', `section '${name}' was added twice`)
@@ -214,6 +219,9 @@ export function readArtifact(input: Uint8Array | ArrayBuffer): Artifact {
   if (view.getUint32(12, true) !== 0) throw new AnnError('CORRUPT', 'unknown artifact flags')
   const jsonLength = view.getUint32(24, true)
   const count = view.getUint32(28, true)
+  // Bounds the pairwise overlap check below (quadratic in the count).
+  if (count > MAX_SECTIONS)
+    throw new AnnError('CORRUPT', `artifact declares ${count} sections, at most ${MAX_SECTIONS} are allowed`)
   const tableStart = align(FIXED_HEADER + jsonLength, 8)
   const dataStart = tableStart + count * ENTRY_BYTES
   if (dataStart > n - TRAILER) throw new AnnError('CORRUPT', 'artifact header overruns the file')
