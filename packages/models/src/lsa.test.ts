@@ -1,4 +1,4 @@
-import { AnnError } from '@frugal/ann'
+import { AnnError, ArtifactWriter, readArtifact, type SectionArray } from '@frugal/ann'
 import { loadDefaultCorpus } from '@frugal/datasets/node'
 import { describe, expect, it } from 'vitest'
 import { analyze } from './analyzer.ts'
@@ -49,6 +49,33 @@ describe('LsaEmbedder', () => {
     expect(() => LsaEmbedder.load(new TextEncoder().encode('{"not":"an artifact"}'))).toThrow(
       expect.objectContaining({ code: 'BAD_MAGIC' }),
     )
+  })
+
+  it('refuses a well-checksummed artifact with non-finite weights or repeated terms', () => {
+    const artifact = readArtifact(LsaEmbedder.fit(TINY, { dims: 3 }).serialize())
+    const rewrite = (name: string, edit: (data: SectionArray) => SectionArray) => {
+      const w = new ArtifactWriter(artifact.kind, artifact.params)
+      for (const [n, s] of artifact.sections) w.addSection(n, n === name ? edit(s.data.slice()) : s.data)
+      return w.finish()
+    }
+    const poison = (value: number) => (data: SectionArray) => {
+      data[1] = value
+      return data
+    }
+    for (const name of ['idf', 'projection', 'singular_values']) {
+      for (const value of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => LsaEmbedder.load(rewrite(name, poison(value))), `${name} ${value}`).toThrow(
+          expect.objectContaining({ code: 'CORRUPT' }),
+        )
+      }
+    }
+    const repeated = rewrite('terms', (data) => {
+      const terms = new TextDecoder().decode(data).split('\n')
+      terms[1] = terms[0]!
+      return new TextEncoder().encode(terms.join('\n'))
+    })
+    expect(() => LsaEmbedder.load(repeated)).toThrow(expect.objectContaining({ code: 'CORRUPT' }))
+    expect(LsaEmbedder.load(rewrite('idf', (d) => d)).dims).toBe(3)
   })
 
   it('has nested prefixes: rankings by 32/64/128 dims approach the 256-dim ranking monotonically', () => {

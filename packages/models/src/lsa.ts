@@ -192,11 +192,25 @@ export class LsaEmbedder {
       const terms = new TextDecoder().decode(requireSection(artifact, 'terms', 'u8')).split('\n')
       if (terms.length !== v)
         throw new ModelError('CORRUPT', `LSA artifact has ${terms.length} terms, expected ${v}`)
+      if (new Set(terms).size !== v) throw new ModelError('CORRUPT', 'LSA artifact repeats a term')
+      const idf = requireSection(artifact, 'idf', 'f32', v)
+      const projection = requireSection(artifact, 'projection', 'f32', v * d)
+      const singularValues = requireSection(artifact, 'singular_values', 'f32', d)
+      for (const [name, data] of [
+        ['idf', idf],
+        ['projection', projection],
+        ['singular_values', singularValues],
+      ] as const) {
+        for (let i = 0; i < data.length; i++) {
+          if (!Number.isFinite(data[i]!))
+            throw new ModelError('CORRUPT', `LSA artifact section ${name} holds ${data[i]} at ${i}`)
+        }
+      }
       return new LsaEmbedder({
         terms,
-        idf: requireSection(artifact, 'idf', 'f32', v),
-        projection: requireSection(artifact, 'projection', 'f32', v * d),
-        singularValues: requireSection(artifact, 'singular_values', 'f32', d),
+        idf,
+        projection,
+        singularValues,
         documents: Number(p['documents'] ?? 0),
       })
     } catch (cause) {
