@@ -126,6 +126,8 @@ describe('index sets', () => {
       [{ query: 'x', k: 1, scanDims: 7 }, 'scanDims'],
       [{ query: 'moon', k: 1, mode: 'dense', nprobe: 2 }, 'nprobe'],
       [{ query: 'x', k: 1, budget: -1 }, 'budget'],
+      [{ vector: [0, 0, 0, 0, 0, 0], k: 1, budget: 1e-9 }, 'budget'],
+      [{ vector: [0, 0, 0, 0, 0, 0], k: 1, nprobe: 2 }, 'nprobe'],
       [{ query: 'x', k: 1, targetRecall: 1.5 }, 'targetRecall'],
       [{ query: 'x', k: 1, fusion: { denseWeight: -1 } }, 'fusion.denseWeight'],
     ]

@@ -259,10 +259,13 @@ class IndexSet implements RetrievalIndex {
         vector = await this.#embed(query!)
         embedMs = performance.now() - t0
       }
+      // A zero vector (e.g. a query of stopwords only) has no direction, so its neighbours
+      // mean nothing; it is still searched so that its settings are checked and resolved
+      // exactly like any other query's, and its hits are dropped.
+      const result = this.#annSearch(vector, depth, params)
+      Object.assign(cost, result.cost)
+      settings = { ...result.settings, ...settings }
       if (vector.some((x) => x !== 0)) {
-        const result = this.#annSearch(vector, depth, params)
-        Object.assign(cost, result.cost)
-        settings = { ...result.settings, ...settings }
         denseRows = result.ids
         rows = result.ids
         scores = result.scores

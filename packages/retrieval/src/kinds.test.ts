@@ -27,5 +27,9 @@ describe('dense index kinds', () => {
       if (res.hits.some((h) => h.id === doc.id)) found++
     }
     expect(found).toBeGreaterThanOrEqual(54)
+    // A zero vector has no neighbours worth returning, but it is searched, not refused.
+    const zero = await index.search({ vector: new Array(16).fill(0), k: 5, mode: 'dense' })
+    expect(zero.hits).toEqual([])
+    expect(zero.cost.flops).toBeGreaterThan(0)
   })
 })
