@@ -1,15 +1,6 @@
+import { type LatencySummary, summarizeLatency } from '@frugal/bench'
 import type { Answer, Params } from './drivers.ts'
 import { recallAtK } from './exact.ts'
-
-/** Latency summary of one setting, in milliseconds. */
-export interface LatencyMs {
-  p50: number
-  p90: number
-  p99: number
-  mean: number
-  min: number
-  max: number
-}
 
 /** What one search setting measured. */
 export interface SettingMeasurement {
@@ -27,7 +18,8 @@ export interface SettingMeasurement {
    */
   qpsCpu: number
   recall: number
-  latencyMs: LatencyMs
+  /** Nearest-rank percentiles, in milliseconds. */
+  latencyMs: LatencySummary
   /** Mean distance FLOPs per query as reported by the index; undefined for peers. */
   flopsPerQuery: number | undefined
   /** User + system CPU seconds of the process during the measured phase (process.cpuUsage). */
@@ -41,13 +33,6 @@ export interface TimingPlan {
   /** The measured phase stops after this many seconds once `minQueries` were measured ... */
   maxSeconds: number
   minQueries: number
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[rank]!
 }
 
 function toIds(ids: ArrayLike<number | bigint>, k: number): Int32Array {
@@ -93,7 +78,6 @@ export function measureSetting(
   const found = answers.map((a) => toIds(a.ids, k))
   const flops =
     answers[0]?.flops === undefined ? undefined : answers.reduce((s, a) => s + (a.flops ?? 0), 0) / measured
-  const sorted = lat.slice(0, measured).sort()
   return {
     label,
     params,
@@ -103,14 +87,7 @@ export function measureSetting(
     qps: measured / (total / 1000),
     qpsCpu: measured / Math.max(1e-6, (cpu.user + cpu.system) / 1e6),
     recall: recallAtK(found, gt, gtK, k),
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      mean: total / measured,
-      min: sorted[0]!,
-      max: sorted[measured - 1]!,
-    },
+    latencyMs: summarizeLatency(lat.subarray(0, measured)),
     flopsPerQuery: flops,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
   }

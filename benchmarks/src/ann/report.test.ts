@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { percentile } from './measure.ts'
 import { cheapestAt, fastestAt, paretoFrontier, type Row, targetRatios } from './report.ts'
 
 function row(
@@ -70,14 +69,5 @@ describe('targetRatios', () => {
     expect(byName['AdANNS-IVF index memory / hnswlib-node index memory']?.met).toBe(true)
     expect(byName['AdANNS-IVF QPS / TS flat scan QPS (AdANNS at recall >= 0.95)']?.value).toBe(200)
     expect(byName['rigid IVF FLOPs / AdANNS-IVF FLOPs at recall@10 >= 0.95']?.value).toBe(8)
-  })
-})
-
-describe('percentile', () => {
-  it('uses the nearest rank', () => {
-    const v = Float64Array.from({ length: 100 }, (_, i) => i + 1)
-    expect(percentile(v, 50)).toBe(50)
-    expect(percentile(v, 99)).toBe(99)
-    expect(percentile(v, 100)).toBe(100)
   })
 })
