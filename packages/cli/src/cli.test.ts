@@ -1,20 +1,8 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-
-const run = promisify(execFile)
-const bin = new URL('./bin.ts', import.meta.url).pathname
+import { runFrugal } from './testing/run-frugal.ts'
 
 /** Runs the real `frugal` binary as a child process. */
-async function frugal(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const frugal = (...args: string[]) => runFrugal(args)
 
 describe('frugal', () => {
   it('lists its subcommands in --help', async () => {

@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { FlatIndex, loadIndex, Rng, readIvecs, writeFvecs, writeIvecs } from '@frugal/ann'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runFrugal } from '../testing/run-frugal.ts'
 
-const run = promisify(execFile)
-const bin = new URL('../bin.ts', import.meta.url).pathname
-
-async function frugal(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+/** Runs the real `frugal` binary as a child process. */
+const frugal = (...args: string[]) => runFrugal(args)
 
 /** Clustered vectors whose leading dims carry most of the signal. */
 function vectors(n: number, dim: number, seed: number): Float32Array {

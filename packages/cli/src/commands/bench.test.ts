@@ -1,26 +1,15 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { parseResult } from '@frugal/bench'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runFrugal } from '../testing/run-frugal.ts'
 
-const run = promisify(execFile)
-const bin = fileURLToPath(new URL('../bin.ts', import.meta.url))
 const fixture = fileURLToPath(new URL('../../../bench/test/fixtures/echo-target.mjs', import.meta.url))
 
 /** Runs the real `frugal` binary as a child process. */
-async function frugal(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const frugal = (...args: string[]) => runFrugal(args, { cwd: dir })
 
 let dir = ''
 beforeAll(async () => {

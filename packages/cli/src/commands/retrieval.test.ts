@@ -1,22 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { runFrugal } from '../testing/run-frugal.ts'
 
-const run = promisify(execFile)
-const bin = new URL('../bin.ts', import.meta.url).pathname
-
-async function frugal(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+/** Runs the real `frugal` binary as a child process. */
+const frugal = (...args: string[]) => runFrugal(args)
 
 const DOCS = [
   [
