@@ -6,6 +6,7 @@ import { endTime, setMetric, startTime, timing } from 'hono/timing'
 import { requireUploadToken } from './auth.ts'
 import type { AppEnv } from './env.ts'
 import { ApiError, type ErrorBody } from './errors.ts'
+import { artifactType, fileRoute } from './files.ts'
 import { BATCH_BODY_BYTES, limitBody, limitsOf, limitUpload, SEARCH_BODY_BYTES } from './limits.ts'
 import {
   BatchBody,
@@ -229,6 +230,23 @@ export function createApp(store = new IndexStore()) {
       200,
     )
   })
+
+  app.openapi(
+    { ...fileRoute, responses: { ...fileRoute.responses, ...errors(400, 404, 503) } },
+    async (c) => {
+      const { name, file } = c.req.valid('param')
+      const { head, entry, open } = await store.file(c.env.INDEXES, name, file)
+      const etag = `"${entry.sha256}"`
+      const headers = {
+        etag,
+        'cache-control': 'no-cache',
+        'x-index-version': head.version,
+        'content-type': artifactType(file),
+      }
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
+      return c.body(await open(), 200, { ...headers, 'content-length': String(entry.bytes) })
+    },
+  )
 
   app.openapi(putRoute, async (c) => {
     const { name } = c.req.valid('param')
