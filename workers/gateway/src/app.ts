@@ -11,7 +11,8 @@ const BODYLESS = new Set(['GET', 'HEAD'])
 
 /** Whether an error for this request is answered as JSON (APIs, scripts) or as the error page. */
 function wantsJson(c: Context<AppEnv>): boolean {
-  if (new URL(c.req.url).pathname.startsWith('/api/')) return true
+  const path = new URL(c.req.url).pathname
+  if (path === '/api' || path.startsWith('/api/')) return true
   return !(c.req.header('accept') ?? '').includes('text/html')
 }
 
@@ -112,6 +113,9 @@ export function createApp(routes: readonly Mount[] = ROUTES) {
     c.res = new Response(c.res.body, c.res)
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value)
     c.res.headers.set('content-security-policy', contentSecurityPolicy(nonce))
+    // Which service answered (the routing table's binding), for debugging through one origin.
+    const service = c.get('service')
+    if (service) c.res.headers.set('x-frugal-service', service)
     if (new URL(c.req.url).protocol === 'https:') {
       c.res.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
     }
@@ -143,6 +147,7 @@ export function createApp(routes: readonly Mount[] = ROUTES) {
         cause: err,
       })
     }
+    c.set('service', mount.binding.toLowerCase())
     return mount.kind === 'api' ? fromApi(c, upstream, mount) : fromFrontend(c, upstream, mount, path)
   })
 

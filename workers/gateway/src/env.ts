@@ -8,4 +8,4 @@ import type { ServiceName } from './routes.ts'
  */
 export type Bindings = { [K in ServiceName]?: Fetcher }
 
-export type AppEnv = { Bindings: Bindings; Variables: { nonce: string } }
+export type AppEnv = { Bindings: Bindings; Variables: { nonce: string; service?: string } }
