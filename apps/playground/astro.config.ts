@@ -18,4 +18,13 @@ export default defineConfig({
   devToolbar: { enabled: false },
   integrations: [preact()],
   build: { format: 'directory', inlineStylesheets: 'never' },
+  vite: {
+    experimental: {
+      // URLs that scripts load (chunks of a dynamic import) are resolved from the importing
+      // script's own URL, not from the root: the same build then works under any mount path,
+      // which HTML rewriting alone cannot give code.
+      renderBuiltUrl: (_file: string, { hostType }: { hostType: string }) =>
+        hostType === 'js' ? { relative: true } : undefined,
+    },
+  },
 })

@@ -33,6 +33,10 @@ export interface StackOptions {
   playgroundDir?: string
   /** Plain-text variables of the retrieval API (e.g. UPLOAD_TOKEN for a throw-away stack). */
   retrievalVars?: Record<string, string>
+  /** Folder of the retrieval API's local R2; default `<stateDir>/state`. */
+  retrievalPersist?: string
+  /** Port of the gateway on 127.0.0.1; default any free one. The others always take a free one. */
+  gatewayPort?: number
   /** Start only these (the gateway answers 503 for services left out); default: all four. */
   only?: readonly StackWorker[]
 }
@@ -90,9 +94,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dispose = async () => {
     await Promise.allSettled(Object.values(started).map((w) => w.dispose()))
   }
-  const dev = (persist: string | false) => ({
-    server: { hostname: '127.0.0.1', port: 0 },
+  const dev = (persist: string | false, port = 0) => ({
+    server: { hostname: '127.0.0.1', port },
     inspector: false as const,
+    // Built once: no esbuild watcher or file watching (the sites are static builds anyway).
+    watch: false,
     registry,
     persist,
     logLevel: 'warn' as const,
@@ -119,14 +125,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 ),
               }
             : {}),
-          dev: dev(name === 'retrieval' ? join(options.stateDir, 'state') : false),
+          dev: dev(
+            name === 'retrieval' ? (options.retrievalPersist ?? join(options.stateDir, 'state')) : false,
+          ),
         })
         started[name] = worker
         await worker.ready
       }),
     )
     if (wanted.includes('gateway')) {
-      const gateway = await unstable_startWorker({ config: CONFIGS.gateway, dev: dev(false) })
+      const gateway = await unstable_startWorker({
+        config: CONFIGS.gateway,
+        dev: dev(false, options.gatewayPort ?? 0),
+      })
       started.gateway = gateway
       await gateway.ready
     }

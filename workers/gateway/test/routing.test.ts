@@ -135,6 +135,15 @@ describe('path rewriting', () => {
     }
   })
 
+  it('tells an API its mount, so its reference page and OpenAPI servers point under it', async () => {
+    const page = await (await gw('/api/retrieval/docs', html)).text()
+    expect(page).toContain('/api/retrieval/openapi.json')
+    expect(page).toContain('src="/api/retrieval/docs/scalar.js"')
+    const doc = (await (await gw('/api/retrieval/openapi.json')).json()) as { servers: { url: string }[] }
+    expect(doc.servers).toEqual([{ url: '/api/retrieval' }])
+    expect((await gw('/api/retrieval/docs/scalar.js')).status).toBe(200)
+  })
+
   it('leaves the site, mounted at the root, as it is', async () => {
     const direct = await (await fetch(`${urls.site}/leaderboard/ann/`)).text()
     const page = await (await gw('/leaderboard/ann/', html)).text()

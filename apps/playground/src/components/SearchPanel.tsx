@@ -407,7 +407,10 @@ export function SearchPanel() {
               <dt>At the edge</dt>
               <dd data-testid="edge-ms">
                 {edge.ms.toFixed(1)} ms round trip
-                {edge.serverMs !== undefined && ` (${edge.serverMs.toFixed(1)} ms searching in the Worker)`}
+                {/* workerd's clock only advances across I/O, so a 0 from Server-Timing says nothing. */}
+                {edge.serverMs !== undefined &&
+                  edge.serverMs > 0 &&
+                  ` (${edge.serverMs.toFixed(1)} ms searching in the Worker)`}
               </dd>
               {here && (
                 <>
