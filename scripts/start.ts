@@ -245,6 +245,7 @@ try {
     siteDir,
     playgroundDir,
     retrievalVars: { UPLOAD_TOKEN: token },
+    logLevel: process.env.FRUGAL_VERBOSE ? 'log' : 'warn',
     gatewayPort: Number.isInteger(requested) && requested > 0 ? await portOrAny(requested) : 0,
   })
 } catch (err) {

@@ -37,6 +37,8 @@ export interface StackOptions {
   retrievalPersist?: string
   /** Port of the gateway on 127.0.0.1; default any free one. The others always take a free one. */
   gatewayPort?: number
+  /** wrangler's log level for every Worker; default `warn`. */
+  logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
   /** Start only these (the gateway answers 503 for services left out); default: all four. */
   only?: readonly StackWorker[]
 }
@@ -101,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     watch: false,
     registry,
     persist,
-    logLevel: 'warn' as const,
+    logLevel: options.logLevel ?? 'warn',
   })
   try {
     // The services first, so the gateway's bindings find them registered.
