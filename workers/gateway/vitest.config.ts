@@ -9,6 +9,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     reporters,
     testTimeout: 60_000,
+    // A page waits on the Workers; on a busy shared machine a second is not always enough.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     hookTimeout: 120_000,
     // Both files drive the same Workers; one browser at a time keeps a 2-core machine responsive.
     fileParallelism: false,

@@ -88,17 +88,20 @@ describe('through the gateway', () => {
   it('moves the frontier point when the budget slider moves', async () => {
     await page.locator('input[name="control"][value="budget"]').check()
     const slider = page.locator('#budget')
-    await slider.fill('0')
-    await expect.poll(() => page.locator('[data-testid="chosen"]').textContent()).toMatch(/FLOPs/)
-    const cheap = await page.locator('[data-chosen]').getAttribute('data-flops')
-    const cheapX = await markerX(page)
-    await slider.fill('1000')
-    await expect.poll(() => page.locator('[data-chosen]').getAttribute('data-flops')).not.toBe(cheap)
-    const dearX = await markerX(page)
-    expect(Number(await page.locator('[data-chosen]').getAttribute('data-flops'))).toBeGreaterThan(
-      Number(cheap),
-    )
-    expect(dearX).toBeGreaterThan(cheapX)
+    /** Moves the slider and waits for the search that ran with the budget it shows. */
+    const moveTo = async (position: string) => {
+      await slider.fill(position)
+      const budget = await slider.getAttribute('data-budget')
+      await expect.poll(() => page.locator('[data-testid="chosen"]').getAttribute('data-budget')).toBe(budget)
+      return {
+        flops: Number(await page.locator('[data-chosen]').getAttribute('data-flops')),
+        x: await markerX(page),
+      }
+    }
+    const cheap = await moveTo('0')
+    const dear = await moveTo('1000')
+    expect(dear.flops).toBeGreaterThan(cheap.flops)
+    expect(dear.x).toBeGreaterThan(cheap.x)
     await page.screenshot({ path: join(artifacts, 'playground-budget.png'), fullPage: true })
   })
 

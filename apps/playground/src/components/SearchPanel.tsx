@@ -320,6 +320,7 @@ export function SearchPanel() {
                 max={1000}
                 value={budgetPosition(form.budget, range)}
                 aria-valuetext={`${formatFlops(form.budget)} FLOPs`}
+                data-budget={form.budget}
                 onInput={(e) => update({ budget: budgetAt(Number(e.currentTarget.value), range) }, true)}
                 {...errorProps('budget')}
               />
@@ -367,7 +368,7 @@ export function SearchPanel() {
             </p>
           )}
           {chosen && (
-            <p class="hint" data-testid="chosen">
+            <p class="hint" data-testid="chosen" data-budget={edge?.result.settings.budget}>
               This search: {chosen.label}
               {chosen.recall === undefined &&
                 ' (a setting the index was not tuned at, so its recall is not known)'}
