@@ -150,6 +150,15 @@ describe('through the gateway', () => {
     await phone.close()
   })
 
+  it('says where to open it when the playground Worker is opened alone, without an API beside it', async () => {
+    const alone = await browser.newPage()
+    await alone.goto(`${urls.playground}/`)
+    await expect
+      .poll(() => alone.locator('#search-error[role="alert"]').textContent())
+      .toContain('open the playground through the gateway')
+    await alone.close()
+  })
+
   it('shows the retrieval API reference under /api/retrieval/docs', async () => {
     const ref = await fresh()
     await ref.goto(`${urls.gateway}/api/retrieval/docs`)

@@ -81,7 +81,16 @@ export function SearchPanel() {
       })
       .catch((err: PlaygroundApiError) => {
         setNames([])
-        setError(err)
+        // Opened at the playground Worker's own URL there is no API beside it.
+        setError(
+          err.status === 404 && err.code === 'HTTP_ERROR'
+            ? new PlaygroundApiError(
+                404,
+                'NO_API',
+                'No retrieval API answers at /api/retrieval on this origin: open the playground through the gateway (the URL npm start prints).',
+              )
+            : err,
+        )
       })
   }, [])
 
@@ -351,6 +360,13 @@ export function SearchPanel() {
       </form>
 
       <div class="results">
+        <p class="visually-hidden" aria-live="polite" data-testid="status">
+          {busy
+            ? 'Searching…'
+            : edge
+              ? `${edge.result.hits.length} hits, ${formatFlops(edge.result.cost.flops)} FLOPs${here ? `; in this browser ${sameHits ? 'the same hits' : 'different hits'}` : ''}`
+              : ''}
+        </p>
         {error && (
           <div id="search-error" class="error" role="alert">
             <strong>{error.status ? `${error.status} ${error.code}` : error.code}</strong>
@@ -427,7 +443,7 @@ export function SearchPanel() {
         </section>
 
         {edge && (
-          <section aria-labelledby="hits-title" class="card" aria-live="polite">
+          <section aria-labelledby="hits-title" class="card">
             <h3 id="hits-title">
               {edge.result.hits.length} hits in {edge.result.settings.mode} mode
             </h3>
