@@ -59,7 +59,9 @@ async function fromFrontend(
   mount: Mount,
   path: string,
 ): Promise<Response> {
-  if (upstream.status >= 400) {
+  // A missing page and a failing frontend get the one error page; other refusals (405 to a
+  // POST, 416, ...) are the frontend's to make and pass through as they are.
+  if (upstream.status === 404 || upstream.status >= 500) {
     await upstream.body?.cancel()
     const shown = new URL(c.req.url).pathname
     throw upstream.status === 404

@@ -90,6 +90,18 @@ describe('routing table', () => {
     )
   })
 
+  it('passes a frontend’s other refusals through as the frontend makes them', async () => {
+    const direct = await fetch(`${urls.playground}/`, { method: 'POST', body: 'x' })
+    await direct.arrayBuffer()
+    expect(direct.status).toBeGreaterThanOrEqual(400)
+    expect(direct.status).toBeLessThan(500)
+    const through = await gw('/playground/', { method: 'POST', body: 'x' })
+    await through.arrayBuffer()
+    expect(through.status).toBe(direct.status)
+    expect(through.headers.get('x-frugal-service')).toBe('playground')
+    expect(through.headers.get('cache-control')).toBe('no-store')
+  })
+
   it('answers 503 naming the missing inference service while it is not bound', async () => {
     for (const [method, path] of [
       ['GET', '/api/inference/healthz'],
