@@ -1,0 +1,36 @@
+import { comboKey, type SceneGraph } from './scene.ts'
+import type { Colour, Predicate, Shape, Size, Texture } from './vocab.ts'
+
+/** An object as text or a tagger knows it: colour and shape always, size and texture when stated. */
+export interface ElementObject {
+  colour: Colour
+  shape: Shape
+  size?: Size
+  texture?: Texture
+}
+
+/** A relation between two objects named by their `"colour shape"` key (unique in a scene). */
+export interface ElementRelation {
+  subject: string
+  predicate: Predicate
+  object: string
+}
+
+/** The basic elements of a sample (CtrlSynth's visual tags): objects with attributes, and relations. */
+export interface SceneElements {
+  objects: ElementObject[]
+  relations: ElementRelation[]
+}
+
+/** Every object and relation of a graph as elements. */
+export function elementsOfGraph(graph: SceneGraph): SceneElements {
+  const key = (id: number) => comboKey(graph.objects[id]!)
+  return {
+    objects: graph.objects.map(({ colour, shape, size, texture }) => ({ colour, shape, size, texture })),
+    relations: graph.relations.map((r) => ({
+      subject: key(r.subject),
+      predicate: r.predicate,
+      object: key(r.object),
+    })),
+  }
+}
