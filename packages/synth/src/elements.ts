@@ -7,6 +7,8 @@ export interface ElementObject {
   shape: Shape
   size?: Size
   texture?: Texture
+  /** Where the object is, when the source knows (a tagger reading an image); text leaves it open. */
+  position?: { x: number; y: number; rotation: number }
 }
 
 /** A relation between two objects named by their `"colour shape"` key (unique in a scene). */
@@ -26,7 +28,13 @@ export interface SceneElements {
 export function elementsOfGraph(graph: SceneGraph): SceneElements {
   const key = (id: number) => comboKey(graph.objects[id]!)
   return {
-    objects: graph.objects.map(({ colour, shape, size, texture }) => ({ colour, shape, size, texture })),
+    objects: graph.objects.map(({ colour, shape, size, texture, x, y, rotation }) => ({
+      colour,
+      shape,
+      size,
+      texture,
+      position: { x, y, rotation },
+    })),
     relations: graph.relations.map((r) => ({
       subject: key(r.subject),
       predicate: r.predicate,

@@ -1,6 +1,52 @@
 export { CAPTION_STYLES, type CaptionStyle, MAX_CAPTION_RELATIONS, writeCaption } from './captions.ts'
+export {
+  checkImage,
+  checkText,
+  type ImageTextScorer,
+  REJECT_REASONS,
+  type RejectReason,
+} from './ctrl/filter.ts'
+export { parseCaption } from './ctrl/parser.ts'
+export {
+  type CtrlInput,
+  type CtrlOptions,
+  type CtrlOutcome,
+  type CtrlRecord,
+  type CtrlReport,
+  runCtrlSynth,
+  SYNTHESIS_PATHS,
+  type SynthesisPath,
+  synthesize,
+} from './ctrl/pipeline.ts'
+export {
+  applyPolicy,
+  countFrequencies,
+  type Frequencies,
+  type Policy,
+  PolicyConflict,
+  type PolicyOp,
+  parsePolicy,
+  policySchema,
+} from './ctrl/policy.ts'
+export { layoutElements, type TextGenerator, templateTextGenerator } from './ctrl/recompose.ts'
+export { type OracleTaggerOptions, oracleTagger, type Tagger, type TagInput } from './ctrl/tagger.ts'
 export { type ElementObject, type ElementRelation, elementsOfGraph, type SceneElements } from './elements.ts'
 export { SynthError, type SynthErrorCode } from './errors.ts'
+export {
+  type AnswerSpan,
+  ENTITY_TYPES,
+  type EntityType,
+  FACT_WORLD_VERSION,
+  type FactDocument,
+  type FactEntity,
+  type FactQuestion,
+  type FactWorld,
+  type FactWorldOptions,
+  factValue,
+  factWorldFiles,
+  generateFactWorld,
+  LINKS,
+} from './facts.ts'
 export { decodePng, encodePng } from './png.ts'
 export {
   type Descriptor,
@@ -38,6 +84,13 @@ export {
   type SceneGraph,
   type SceneObject,
 } from './scene.ts'
+export {
+  issuePath,
+  parseSceneRecord,
+  type SceneRecord,
+  sceneGraphSchema,
+  sceneRecordSchema,
+} from './schema.ts'
 export { insideShape } from './shapes.ts'
 export {
   ATTRIBUTES,
