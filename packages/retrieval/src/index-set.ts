@@ -6,6 +6,7 @@ import { RetrievalError } from './errors.ts'
 import { reciprocalRankFusion } from './fusion.ts'
 import { lexicalSearch, loadLexicalIndex } from './lexical.ts'
 import { parseManifest } from './manifest.ts'
+import { probeIndexSet } from './probe.ts'
 import { sha256Hex } from './sha256.ts'
 import {
   type FusionOptions,
@@ -34,8 +35,9 @@ export interface LoadOptions {
 
 /**
  * Loads an index set from its files (e.g. fetched from R2). Every file is checked — presence,
- * size, SHA-256, then its content — before anything is returned, so a set is either fully
- * usable or refused with a `RetrievalError` naming the file.
+ * size, SHA-256, then its content — and the loaded set must answer a probe search in every
+ * mode (see `probeIndexSet`) before anything is returned, so a set is either fully usable or
+ * refused with a `RetrievalError` naming the file.
  * @example
  * const index = await loadIndexSet({ 'manifest.json': m, 'dense.ann': d, 'lexical.json': l, 'documents.json': s, 'embedder.bin': e })
  * const { hits } = await index.search({ query: 'railroads and canals', k: 10, mode: 'hybrid' })
@@ -97,7 +99,7 @@ export async function loadIndexSet(
   }
   const lexicalFile = manifest.lexical.file
   const lexical = openPart(lexicalFile, () =>
-    loadLexicalIndex(new TextDecoder().decode(bytesOf(lexicalFile)), manifest.documents.count),
+    loadLexicalIndex(bytesOf(lexicalFile), manifest.documents.count),
   )
   if (lexical.documentCount !== manifest.documents.count) {
     throw new RetrievalError(
@@ -122,7 +124,13 @@ export async function loadIndexSet(
       },
     )
   }
-  return new IndexSet(manifest, ann, embedder, lexical, documents, options.embedQuery)
+  const set = new IndexSet(manifest, ann, embedder, lexical, documents, options.embedQuery)
+  await probeIndexSet(set, documentTexts(documents))
+  return set
+}
+
+function* documentTexts(docs: DocumentStore): Iterable<string> {
+  for (let i = 0; i < docs.texts.length; i++) yield `${docs.titles[i]} ${docs.texts[i]}`
 }
 
 function openPart<T>(file: string, open: () => T): T {

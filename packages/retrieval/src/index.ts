@@ -15,6 +15,7 @@ export { type LoadOptions, loadIndexSet, MAX_K, MAX_QUERY_CHARS } from './index-
 export { BM25, lexicalContent } from './lexical.ts'
 export { parseManifest } from './manifest.ts'
 export { type Judgements, mean, mrrAt, ndcgAt, recallAt } from './metrics.ts'
+export { probeIndexSet } from './probe.ts'
 export { sha256Hex } from './sha256.ts'
 export {
   type DenseInfo,
