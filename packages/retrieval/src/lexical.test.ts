@@ -3,6 +3,7 @@ import { type BuiltIndexSet, buildIndexSet } from './build.ts'
 import { RetrievalError } from './errors.ts'
 import { loadIndexSet } from './index-set.ts'
 import { loadLexicalIndex } from './lexical.ts'
+import { encodeManifest } from './manifest.ts'
 import { probeIndexSet } from './probe.ts'
 import { sha256Hex } from './sha256.ts'
 import { TINY_CORPUS } from './test-fixtures.ts'
@@ -18,7 +19,7 @@ async function withLexicalBytes(bytes: Uint8Array): Promise<Record<string, Uint8
   return {
     ...built.files,
     'lexical.json': bytes,
-    'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+    'manifest.json': await encodeManifest(manifest),
   }
 }
 
