@@ -287,6 +287,6 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
     memberOffsets,
     members,
     vectors,
-    frontier: parseFrontier(p['frontier']),
+    frontier: parseFrontier(p['frontier'], { dims: d }),
   })
 }

@@ -74,6 +74,25 @@ describe('load-time bounds of stored parameters', () => {
       }
     }
   })
+
+  it('refuses a stored frontier whose settings the index cannot run (they failed only at search)', () => {
+    const [, ivf] = kinds('cosine')[1]!
+    const point = (settings: Record<string, number>) => ({ settings, recall: 0.9, k: 10, flops: 100 })
+    for (const settings of [
+      { scanDims: dim + 1 },
+      { scanDims: 4, nprobe: 5 },
+      { scanDims: 4, clusterDims: 5 },
+      { scanDims: 4, rerank: 2 ** 32 },
+    ] as Record<string, number>[]) {
+      const bytes = resealed(ivf.serialize(), { frontier: [point(settings)] })
+      expect(
+        errorCode(() => loadIndex(bytes)),
+        JSON.stringify(settings),
+      ).toBe('CORRUPT')
+    }
+    const ok = resealed(ivf.serialize(), { frontier: [point({ scanDims: 4, nprobe: 4, clusterDims: 4 })] })
+    expect(loadIndex(ok).search(query, 3, { budget: 100 }).ids.length).toBe(3)
+  })
 })
 
 describe('stored magnitudes', () => {

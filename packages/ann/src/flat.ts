@@ -84,7 +84,7 @@ export class FlatIndex implements VectorIndex {
     const size = parseParam(() => checkInt('size', p.size, 0))
     const storeDims = parseParam(() => checkInt('storeDims', p.storeDims, 1, dim))
     const store = readStore(artifact, metric, size, storeDims)
-    return new FlatIndex(dim, store, parseFrontier(p.frontier))
+    return new FlatIndex(dim, store, parseFrontier(p.frontier, { dims: storeDims }))
   }
 
   search(query: Float32Array, k: number, params: SearchParams = {}): SearchResult {

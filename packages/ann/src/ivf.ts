@@ -229,7 +229,7 @@ export class IvfIndex implements VectorIndex {
       listOffsets,
       ids,
       store,
-      frontier: parseFrontier(p.frontier),
+      frontier: parseFrontier(p.frontier, { dims: storeDims, clusterDims, nlist }),
       build,
     })
   }

@@ -275,6 +275,6 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
     pq: new ProductQuantizer(pqDims, m, ksub, pqCentroids),
     rotation,
     vectors,
-    frontier: parseFrontier(p['frontier']),
+    frontier: parseFrontier(p['frontier'], { dims: dim, clusterDims, nlist }),
   })
 }
