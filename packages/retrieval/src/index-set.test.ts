@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltIndexSet, buildIndexSet } from './build.ts'
-import { snippet } from './documents.ts'
+import { SNIPPET_QUERY_WORDS, SNIPPET_SCAN_CHARS, snippet } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { loadIndexSet } from './index-set.ts'
 import { encodeManifest } from './manifest.ts'
@@ -321,5 +321,17 @@ describe('snippet', () => {
     expect(s.length).toBeLessThanOrEqual(62)
     expect(snippet('short text', 'x', 200)).toBe('short text')
     expect(snippet('anything', 'x', 0)).toBe('')
+  })
+
+  it('looks only at the first 16 KiB of a document and the first 16 query words (bounded cost)', () => {
+    const far = `${'filler words here '.repeat(2000)} the railroad at last`
+    expect(far.indexOf('railroad')).toBeGreaterThan(SNIPPET_SCAN_CHARS)
+    expect(snippet(far, 'railroad', 40)).toMatch(/^filler words here.*…$/)
+    const near = `${'filler '.repeat(50)}zebra ${'filler '.repeat(50)}`
+    const words = Array.from({ length: SNIPPET_QUERY_WORDS }, (_, i) => `absent${i}`)
+    expect(snippet(near, [...words, 'zebra'].join(' '), 40)).not.toContain('zebra')
+    expect(snippet(near, [...words.slice(1), 'zebra'].join(' '), 40)).toContain('zebra')
+    const huge = 'x'.repeat(5_000_000)
+    expect(snippet(huge, 'xxx', 100).length).toBeLessThanOrEqual(102)
   })
 })
