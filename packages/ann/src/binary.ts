@@ -275,6 +275,16 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
     seen[m] = 1
   }
   parseParam(() => checkFinite('thresholds', thresholds, d))
+  // Bits past `dim` are padding: set, they would give Hamming distances past `dim`, outside the
+  // scan's distance histogram (and candidates counted twice).
+  const tail = d % 32
+  if (tail !== 0) {
+    const padding = ~((1 << tail) - 1) >>> 0
+    for (let entry = 0; entry < e; entry++) {
+      if ((codes[entry * words + words - 1]! & padding) !== 0)
+        throw new AnnError('CORRUPT', `code ${entry} sets bits past dim ${d}`)
+    }
+  }
   parseParam(() => checkFinite('vectors', vectors, d))
   return new BinaryIndex({
     metric,

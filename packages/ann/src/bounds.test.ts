@@ -64,6 +64,14 @@ describe('load-time bounds of stored parameters', () => {
     expect(errorCode(() => loadIndex(resealed(bytes, { mergeRadius: 2 ** 40 })))).toBe('CORRUPT')
   })
 
+  it('refuses a binary index whose codes set padding bits past dim (found by the fuzzer: repeated hits)', () => {
+    const index = buildBinary(data, n, dim, { metric: 'cosine' })
+    const bytes = resealed(index.serialize(), {}, (name, section) => {
+      if (name === 'codes') section[3] = (section[3]! | (1 << 20)) >>> 0
+    })
+    expect(errorCode(() => loadIndex(bytes))).toBe('CORRUPT')
+  })
+
   it('refuses a flat or ivf index declaring a dim of 2^32 (or anything past 65,536)', () => {
     for (const [kind, index] of kinds('cosine').slice(0, 2)) {
       for (const d of [2 ** 32, 65_537]) {
