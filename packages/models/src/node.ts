@@ -1,0 +1,1 @@
+export { loadWasmKernels } from './kernels/wasm-node.ts'
