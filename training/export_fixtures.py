@@ -58,7 +58,10 @@ def train_tokenizer(files: list[str]) -> Tokenizer:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        vocab_size=VOCAB,
+        special_tokens=SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tok.train(files, trainer)
     return tok
@@ -96,7 +99,9 @@ def write_model(out: Path, cfg: dict, model: torch.nn.Module, tok: Tokenizer | N
 
 def write_reference(out: Path, ints: dict, floats: dict[str, torch.Tensor]) -> None:
     (out / "reference.json").write_text(json.dumps(ints) + "\n")
-    save_file({k: v.detach().to(torch.float32).contiguous() for k, v in floats.items()}, str(out / "reference.safetensors"))
+    save_file(
+        {k: v.detach().to(torch.float32).contiguous() for k, v in floats.items()}, str(out / "reference.safetensors")
+    )
 
 
 def decoder_reference(model: OpenElmForCausalLM, ids: list[int], steps: int = 4) -> tuple[dict, dict]:
@@ -224,14 +229,21 @@ def main() -> None:
             ids = torch.tensor([enc_ids])
             tt = torch.tensor([[0] * 6 + [1] * (len(enc_ids) - 6)]) if name == "bert-reader" else torch.zeros_like(ids)
             o = m(ids, token_type_ids=tt)
-            floats = {"last_hidden_state": o["last_hidden_state"][0], "hidden_states": torch.stack([h[0] for h in o["hidden_states"]])}
+            floats = {
+                "last_hidden_state": o["last_hidden_state"][0],
+                "hidden_states": torch.stack([h[0] for h in o["hidden_states"]]),
+            }
             for key in ("logits", "start_logits", "end_logits", "embedding"):
                 if key in o:
                     floats[key] = o[key][0]
-            write_reference(out / name, {"input_ids": enc_ids, "token_type_ids": tt[0].tolist(), "text": ENCODER_TEXT}, floats)
+            write_reference(
+                out / name, {"input_ids": enc_ids, "token_type_ids": tt[0].tolist(), "text": ENCODER_TEXT}, floats
+            )
 
         # --- ViT classifier ---
-        vit_cfg = VitConfig(16, 2, 2, 32, image_size=32, patch_size=8, num_labels=5, architectures=["ViTForImageClassification"])
+        vit_cfg = VitConfig(
+            16, 2, 2, 32, image_size=32, patch_size=8, num_labels=5, architectures=["ViTForImageClassification"]
+        )
         vit = VitModel(vit_cfg).eval()
         perturb_norms(vit, gen)
         write_model(out / "vit", vit_cfg.to_dict(), vit, None)
@@ -240,7 +252,11 @@ def main() -> None:
         write_reference(
             out / "vit",
             {},
-            {"pixel_values": pixels[0], "logits": o["logits"][0], "hidden_states": torch.stack([h[0] for h in o["hidden_states"]])},
+            {
+                "pixel_values": pixels[0],
+                "logits": o["logits"][0],
+                "hidden_states": torch.stack([h[0] for h in o["hidden_states"]]),
+            },
         )
 
         # --- VLM: ViT -> projector -> OpenELM, two registers, visual tokens dropped after layer 1 ---
@@ -264,7 +280,12 @@ def main() -> None:
             cache = o.cache
         write_reference(
             out / "vlm",
-            {"input_ids": q_ids, "question": "how many red circles?", "greedy_tokens": tokens, "cache_lengths": [c.k.shape[2] for c in dropped.cache]},
+            {
+                "input_ids": q_ids,
+                "question": "how many red circles?",
+                "greedy_tokens": tokens,
+                "cache_lengths": [c.k.shape[2] for c in dropped.cache],
+            },
             {
                 "pixel_values": pixels[0],
                 "logits": dropped.logits[0],

@@ -87,7 +87,9 @@ class BertAttention(nn.Module):
         def heads(y: torch.Tensor) -> torch.Tensor:
             return y.view(b, t, h, d // h).transpose(1, 2)
 
-        out, probs = attention(heads(self.self.query(x)), heads(self.self.key(x)), heads(self.self.value(x)), None, key_bias)
+        out, probs = attention(
+            heads(self.self.query(x)), heads(self.self.key(x)), heads(self.self.value(x)), None, key_bias
+        )
         out = out.transpose(1, 2).reshape(b, t, d)
         return self.output.LayerNorm(self.output.dense(out) + x), probs
 

@@ -120,7 +120,9 @@ class ClipTextTransformer(nn.Module):
         super().__init__()
         self.config = c
         self.embeddings = ClipTextEmbeddings(c)
-        self.encoder = ClipEncoder(c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size, c.layer_norm_eps)
+        self.encoder = ClipEncoder(
+            c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size, c.layer_norm_eps
+        )
         self.final_layer_norm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -152,7 +154,9 @@ class ClipVisionTransformer(nn.Module):
         super().__init__()
         self.embeddings = ClipVisionEmbeddings(c)
         self.pre_layrnorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
-        self.encoder = ClipEncoder(c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size, c.layer_norm_eps)
+        self.encoder = ClipEncoder(
+            c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size, c.layer_norm_eps
+        )
         self.post_layernorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:

@@ -66,12 +66,14 @@ class KvPredictor(nn.Module):
             src = aux_cache[j]
             hb, hd = self.config.base_num_kv_heads[i], self.config.base_head_dim
 
-            def project(x: torch.Tensor, lin: nn.Linear) -> torch.Tensor:
+            def project(x: torch.Tensor, lin: nn.Linear, hb: int = hb, hd: int = hd) -> torch.Tensor:
                 b, _, s, _ = x.shape
                 y = lin(x.transpose(1, 2).reshape(b, s, -1))
                 return y.view(b, s, hb, hd).transpose(1, 2)
 
-            out.append(LayerCache(project(src.k, self.k_projections[i]), project(src.v, self.v_projections[i]), src.positions))
+            out.append(
+                LayerCache(project(src.k, self.k_projections[i]), project(src.v, self.v_projections[i]), src.positions)
+            )
         return out
 
 

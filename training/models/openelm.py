@@ -166,9 +166,7 @@ class OpenElmAttention(nn.Module):
         q = apply_rope(q, qc, qs)
         all_k = apply_rope(all_k, kc, ks)
         groups = self.nq // self.nkv
-        mask = torch.where(
-            k_pos[None, :] <= positions[:, None], torch.zeros(()), torch.full((), float("-inf"))
-        )
+        mask = torch.where(k_pos[None, :] <= positions[:, None], torch.zeros(()), torch.full((), float("-inf")))
         out, probs = attention(q, expand_kv(all_k, groups), expand_kv(all_v, groups), mask, key_bias)
         b, _, t, _ = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, t, self.nq * self.hd)), new_cache, probs
