@@ -1,4 +1,5 @@
 export { FIXTURE_MODELS, FIXTURES_DIR, fixtureReference, loadFixture, maxAbsDiff } from './fixtures-node.ts'
+export { loadWasmKernels } from './kernels/wasm-node.ts'
 export {
   findKvPredictorDir,
   findModels,
