@@ -39,6 +39,8 @@ export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv
 export { type LoadedModel, loadModel, type ModelFiles } from './loader.ts'
 export { LSA_KIND, LsaEmbedder, type LsaFitOptions } from './lsa.ts'
 export { type DecoderOutput, type DecoderRunOptions, OpenElm } from './openelm.ts'
+export { parseReductionSpec, REDUCTION_SPEC_HELP, type ReductionSpec } from './reduction-spec.ts'
+export { applyReduction, planReductions, pumerHook, type ReductionPlan, tomeHook } from './reductions.ts'
 export {
   parseSafetensors,
   type Safetensors,
