@@ -220,7 +220,7 @@ def main() -> None:
         for name, arch, extra in (
             ("bert-classifier", "BertForSequenceClassification", {"num_labels": 3}),
             ("bert-reader", "BertForQuestionAnswering", {}),
-            ("bert-embedder", "BertModel", {"matryoshka_dims": [8, 16, 32]}),
+            ("bert-embedder", "BertModel", {"matryoshka_dims": [4, 8, 16]}),
         ):
             cfg = BertConfig(VOCAB, 16, 2, 2, 32, max_position_embeddings=64, architectures=[arch], **extra)
             m = BertModel(cfg).eval()

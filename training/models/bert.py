@@ -164,6 +164,8 @@ class BertModel(nn.Module):
         self.head = cfg.architectures[0]
         if self.head not in HEADS:
             raise ValueError(f"unknown BERT head {self.head}")
+        if any(d > cfg.hidden_size for d in cfg.matryoshka_dims or []):
+            raise ValueError(f"matryoshka_dims {cfg.matryoshka_dims} exceed hidden_size {cfg.hidden_size}")
         backbone = BertBackbone(cfg, with_pooler=self.head == "BertForSequenceClassification")
         if self.head == "BertModel":
             # A bare encoder keeps Hugging Face's unprefixed names (as sentence-transformers checkpoints do).
