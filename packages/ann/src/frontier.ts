@@ -15,7 +15,7 @@ export function resolveFromFrontier(
   if (budget !== undefined && targetRecall !== undefined) {
     throw new AnnError('INVALID_ARGUMENT', 'give either budget or targetRecall, not both')
   }
-  for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank'] as const) {
+  for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank', 'ef'] as const) {
     if (params[key] !== undefined) {
       throw new AnnError(
         'INVALID_ARGUMENT',
@@ -102,7 +102,8 @@ export function parseFrontier(value: unknown): FrontierPoint[] | undefined {
       s.scanDims === undefined ||
       !optInt(s.nprobe) ||
       !optInt(s.clusterDims) ||
-      !optInt(s.rerank)
+      !optInt(s.rerank) ||
+      !optInt(s.ef)
     ) {
       throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
     }
@@ -110,6 +111,7 @@ export function parseFrontier(value: unknown): FrontierPoint[] | undefined {
     if (s.nprobe !== undefined) settings.nprobe = s.nprobe as number
     if (s.clusterDims !== undefined) settings.clusterDims = s.clusterDims as number
     if (s.rerank !== undefined) settings.rerank = s.rerank as number
+    if (s.ef !== undefined) settings.ef = s.ef as number
     return { settings, recall: point.recall, k: point.k, flops: point.flops }
   })
 }
