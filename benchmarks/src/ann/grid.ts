@@ -21,6 +21,7 @@ export type MethodGroup =
   | 'rigid-opq'
   | 'adanns-opq'
   | 'binary'
+  | 'graph'
   | 'hnswlib'
   | 'usearch'
 
@@ -32,6 +33,7 @@ export const GROUPS: readonly MethodGroup[] = [
   'rigid-opq',
   'adanns-opq',
   'binary',
+  'graph',
   'hnswlib',
   'usearch',
 ]
@@ -48,6 +50,8 @@ export interface GridOptions {
   hnswM: number
   hnswEfConstruction: number
   usearchBuildThreads: number
+  /** Graph index: AdANNS `d_g` (dims of the int8 codes it is built and traversed on). */
+  graphDims: number
 }
 
 /** Powers of two from `from` up to `dim`, plus `dim` itself. */
@@ -196,6 +200,24 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     label: `binary codes (${d / 8} B) + exact re-rank`,
     params: { seed: o.seed },
     settings: reranks.map((r) => ({ label: `rerank=${r}`, params: { rerank: r } })),
+  })
+
+  const graphEfs = full
+    ? [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+    : [16, 24, 32, 48, 64, 96, 128, 256]
+  plans.push({
+    id: `graph-dg${o.graphDims}`,
+    group: 'graph',
+    driver: 'frugal-graph',
+    label: `Frugal graph (WASM SIMD; degree ${2 * o.hnswM}, efConstruction ${o.hnswEfConstruction}, int8 codes of ${o.graphDims} dims, bf16 re-rank on ${d})`,
+    params: {
+      degree: 2 * o.hnswM,
+      ef_construction: o.hnswEfConstruction,
+      graph_dims: o.graphDims,
+      rerank_store: 'bf16',
+      seed: o.seed,
+    },
+    settings: graphEfs.map((ef) => ({ label: `ef=${ef}`, params: { ef } })),
   })
 
   const efs = full ? [10, 16, 32, 64, 128, 256, 512] : [16, 32, 64, 128, 256]

@@ -16,7 +16,7 @@ function row(
     params: {},
     recall,
     qps,
-    qpsWall: qps,
+    qpsCpu: qps,
     p50Ms: 1,
     p99Ms: 2,
     flops: undefined,
