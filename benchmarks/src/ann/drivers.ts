@@ -111,7 +111,8 @@ async function frugalDriver(
       index = ann.loadIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
       // Indexes that have WASM kernels run them, as when they were built.
       const withKernels = index as unknown as { useWasm?: (m: WebAssembly.Module) => unknown }
-      if (index.kind === 'graph' && typeof withKernels.useWasm === 'function') withKernels.useWasm(kernels)
+      if ((index.kind === 'graph' || index.kind === 'ivf-i8') && typeof withKernels.useWasm === 'function')
+        withKernels.useWasm(kernels)
     },
   )
   const idx = index!
@@ -165,6 +166,23 @@ export const frugalIvf: Driver = (params, ctx) =>
       iterations: num(params, 'kmeans_iterations'),
       maxPointsPerCentroid: num(params, 'kmeans_points_per_centroid'),
       seed: num(params, 'seed'),
+      onProgress: progressOf(ctx),
+    })
+  })
+
+/** Frugal AdANNS-IVF on an int8 store, scanned in WASM SIMD. */
+export const frugalIvfInt8: Driver = (params, ctx) =>
+  frugalDriver(ctx, (ann, kernels) => {
+    const { base, meta } = ctx.data
+    return ann.IvfInt8Index.build(base, meta.n, meta.dim, {
+      metric: meta.metric,
+      nlist: num(params, 'nlist')!,
+      clusterDims: num(params, 'cluster_dims'),
+      storeDims: num(params, 'store_dims'),
+      iterations: num(params, 'kmeans_iterations'),
+      maxPointsPerCentroid: num(params, 'kmeans_points_per_centroid'),
+      seed: num(params, 'seed'),
+      kernels,
       onProgress: progressOf(ctx),
     })
   })
@@ -345,6 +363,7 @@ export const usearch: Driver = async (params, ctx) => {
 export const DRIVERS = {
   'frugal-flat': frugalFlat,
   'frugal-ivf': frugalIvf,
+  'frugal-ivf-i8': frugalIvfInt8,
   'frugal-ivfpq': frugalIvfPq,
   'frugal-binary': frugalBinary,
   'frugal-graph': frugalGraph,

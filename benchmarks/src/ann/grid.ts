@@ -147,6 +147,32 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     }
   }
 
+  // AdANNS-IVF on int8 codes of every dim (a quarter of the float bytes), scanned in WASM SIMD on
+  // d_s with a precomputed prefix norm, then re-ranked on all dims.
+  {
+    const dc = clusterDims.at(-1)!
+    const settings: { label: string; params: Params }[] = []
+    const ivf8Probes = full ? [4, 8, 16, 32, 64, 128, 256] : [8, 16, 32, 64, 128, 256]
+    const short = Math.max(16, 2 ** Math.floor(Math.log2(d / 4)))
+    for (const p of ivf8Probes.filter((x) => x <= o.nlist)) {
+      settings.push({ label: `nprobe=${p} d_s=${d}`, params: { nprobe: p, scanDims: d } })
+      for (const r of full ? [50, 100, 200] : [100]) {
+        settings.push({
+          label: `nprobe=${p} d_s=${short} rerank=${r}@${d}`,
+          params: { nprobe: p, scanDims: short, rerank: r },
+        })
+      }
+    }
+    plans.push({
+      id: `adanns-ivf-i8-dc${dc}`,
+      group: 'adanns-ivf',
+      driver: 'frugal-ivf-i8',
+      label: `AdANNS-IVF on int8 codes (WASM SIMD; d_c = ${dc}, ${d} dims stored as int8)`,
+      params: { ...km, cluster_dims: dc, store_dims: d },
+      settings,
+    })
+  }
+
   // PQ: rigid (full d) and AdANNS-OPQ (a Matryoshka prefix) at 16/32/64 bytes per vector. The
   // default grid compares the codes by an exhaustive ADC scan (nlist = 1), as in the AdANNS paper's
   // "exact search + OPQ" figures; the full grid adds IVF-PQ with an nprobe sweep.

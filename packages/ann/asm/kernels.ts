@@ -551,3 +551,54 @@ export function graphSearch(
   }
   return found
 }
+
+/**
+ * Scores `count` consecutive int8 rows from row `first` (a scanned inverted list) and keeps the
+ * best `cap` of everything scanned so far in the min-heap at `res` (8 bytes per entry, `size`
+ * entries on entry), keyed as in `graphSearch`; no sorting, no allocation. `dots` is scratch for
+ * 64 i32. The row number is the id.
+ * @returns the heap size after the scan
+ */
+export function scanI8Heap(
+  codes: usize,
+  stride: usize,
+  first: i32,
+  count: i32,
+  q: usize,
+  d16: i32,
+  scale: f32,
+  mode: i32,
+  norms: usize,
+  res: usize,
+  size: i32,
+  cap: i32,
+  dots: usize,
+): i32 {
+  let nr = size
+  for (let b = 0; b < count; b += 64) {
+    const m = min(64, count - b)
+    const row0 = first + b
+    dotI8Rows(codes + <usize>row0 * stride, stride, 0, m, q, d16, dots)
+    for (let t = 0; t < m; t++) {
+      const id = row0 + t
+      const key = keyOf(load<i32>(dots + ((<usize>t) << 2)), scale, mode, norms, id)
+      if (nr < cap) {
+        minPush(res, nr++, key, id)
+      } else if (better(key, id, load<f32>(res), load<i32>(res, 4))) {
+        minPop(res, nr--)
+        minPush(res, nr++, key, id)
+      }
+    }
+  }
+  return nr
+}
+
+/** Empties the min-heap at `res` (`size` entries) into `outIds`/`outKeys`, best first. */
+export function heapDrain(res: usize, size: i32, outIds: usize, outKeys: usize): void {
+  let nr = size
+  for (let i = size - 1; i >= 0; i--) {
+    store<i32>(outIds + ((<usize>i) << 2), load<i32>(res, 4))
+    store<f32>(outKeys + ((<usize>i) << 2), load<f32>(res))
+    minPop(res, nr--)
+  }
+}

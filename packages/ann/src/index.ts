@@ -31,6 +31,7 @@ export {
   writeIvecs,
 } from './io.ts'
 export { type IvfBuildStage, IvfIndex, type IvfOptions } from './ivf.ts'
+export { IVF_INT8_LIMITS, IvfInt8Index, type IvfInt8Options, loadIvfInt8 } from './ivf-i8.ts'
 export { buildIvfPq, IvfPqIndex, type IvfPqOptions, loadIvfPq } from './ivfpq.ts'
 export { KernelArena } from './kernels/arena.ts'
 export { dotF32Rows, dotI8Rows } from './kernels/dots.ts'

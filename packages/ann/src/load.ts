@@ -4,6 +4,7 @@ import { FlatIndex } from './flat.ts'
 import { type Artifact, readArtifact } from './format.ts'
 import { loadGraph } from './graph.ts'
 import { IvfIndex } from './ivf.ts'
+import { loadIvfInt8 } from './ivf-i8.ts'
 import { loadIvfPq } from './ivfpq.ts'
 import type { VectorIndex } from './types.ts'
 
@@ -16,6 +17,7 @@ const LOADERS = new Map<string, IndexLoader>([
   ['ivfpq', loadIvfPq],
   ['binary', loadBinary],
   ['graph', loadGraph],
+  ['ivf-i8', loadIvfInt8],
 ])
 
 /**

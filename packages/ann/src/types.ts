@@ -6,7 +6,7 @@
 /** `cosine` and `ip` rank by similarity (higher first); `l2` by squared distance (lower first). */
 export type Metric = 'cosine' | 'ip' | 'l2'
 
-export type IndexKind = 'flat' | 'ivf' | 'ivfpq' | 'binary' | 'graph'
+export type IndexKind = 'flat' | 'ivf' | 'ivf-i8' | 'ivfpq' | 'binary' | 'graph'
 
 /** Per-query settings; anything omitted falls back to the index's defaults. */
 export interface SearchParams {

@@ -3,6 +3,22 @@ import { AnnError } from '../errors.ts'
 /** The exports of `asm/kernels.wasm` (see `asm/kernels.ts`) used through an arena. */
 export interface ArenaExports {
   memory: WebAssembly.Memory
+  scanI8Heap(
+    codes: number,
+    stride: number,
+    first: number,
+    count: number,
+    q: number,
+    d16: number,
+    scale: number,
+    mode: number,
+    norms: number,
+    res: number,
+    size: number,
+    cap: number,
+    dots: number,
+  ): number
+  heapDrain(res: number, size: number, outIds: number, outKeys: number): void
   dotBf16Rows(
     base: number,
     stride: number,
@@ -56,7 +72,7 @@ export interface ArenaExports {
 }
 
 const PAGE = 65536
-const REQUIRED = ['dotF32Rows', 'dotBf16Rows', 'dotI8Rows', 'graphSearch'] as const
+const REQUIRED = ['dotF32Rows', 'dotBf16Rows', 'dotI8Rows', 'graphSearch', 'scanI8Heap', 'heapDrain'] as const
 
 /**
  * One instance of the kernel module whose linear memory is laid out by the host: `alloc`

@@ -75,11 +75,13 @@ export class GraphScratch {
   }
 }
 
-function better(ka: number, ia: number, kb: number, ib: number): boolean {
+/** `a` ranks before `b`: a larger key, or the same key and a smaller id. */
+export function better(ka: number, ia: number, kb: number, ib: number): boolean {
   return ka > kb || (ka === kb && ia < ib)
 }
 
-function maxPush(keys: Float32Array, ids: Int32Array, size: number, key: number, id: number): void {
+/** Max-heap (best on top): insert into a heap of `size` entries. */
+export function maxPush(keys: Float32Array, ids: Int32Array, size: number, key: number, id: number): void {
   let i = size
   while (i > 0) {
     const p = (i - 1) >> 1
@@ -92,7 +94,8 @@ function maxPush(keys: Float32Array, ids: Int32Array, size: number, key: number,
   ids[i] = id
 }
 
-function maxPop(keys: Float32Array, ids: Int32Array, size: number): void {
+/** Max-heap: removes the top of a heap of `size` entries. */
+export function maxPop(keys: Float32Array, ids: Int32Array, size: number): void {
   const n = size - 1
   const key = keys[n]!
   const id = ids[n]!
@@ -110,7 +113,8 @@ function maxPop(keys: Float32Array, ids: Int32Array, size: number): void {
   ids[i] = id
 }
 
-function minPush(keys: Float32Array, ids: Int32Array, size: number, key: number, id: number): void {
+/** Min-heap (worst on top) of (key, id) pairs: insert into a heap of `size` entries. */
+export function minPush(keys: Float32Array, ids: Int32Array, size: number, key: number, id: number): void {
   let i = size
   while (i > 0) {
     const p = (i - 1) >> 1
@@ -123,7 +127,8 @@ function minPush(keys: Float32Array, ids: Int32Array, size: number, key: number,
   ids[i] = id
 }
 
-function minPop(keys: Float32Array, ids: Int32Array, size: number): void {
+/** Min-heap: removes the top of a heap of `size` entries. */
+export function minPop(keys: Float32Array, ids: Int32Array, size: number): void {
   const n = size - 1
   const key = keys[n]!
   const id = ids[n]!
@@ -221,4 +226,60 @@ export function graphSearchTs(
     minPop(resKeys, resIds, nr--)
   }
   return found
+}
+
+/**
+ * The TypeScript twin of the WASM `scanI8Heap`: scores `count` consecutive int8 rows from row
+ * `first` and keeps the best `cap` seen so far in the min-heap `keys`/`ids` (`size` entries on
+ * entry). `dots` is scratch of at least 64 entries.
+ * @returns the heap size after the scan
+ */
+export function scanI8HeapTs(
+  codes: Int8Array,
+  stride: number,
+  first: number,
+  count: number,
+  q: Int16Array,
+  d16: number,
+  scale: number,
+  mode: number,
+  norms: Float32Array,
+  keys: Float32Array,
+  ids: Int32Array,
+  size: number,
+  cap: number,
+  dots: Int32Array,
+): number {
+  let nr = size
+  for (let b = 0; b < count; b += 64) {
+    const m = Math.min(64, count - b)
+    const row0 = first + b
+    dotI8Rows(codes, stride, null, row0, m, q, d16, dots)
+    for (let t = 0; t < m; t++) {
+      const id = row0 + t
+      const key = keyOf(dots[t]!, scale, mode, norms, id)
+      if (nr < cap) minPush(keys, ids, nr++, key, id)
+      else if (better(key, id, keys[0]!, ids[0]!)) {
+        minPop(keys, ids, nr--)
+        minPush(keys, ids, nr++, key, id)
+      }
+    }
+  }
+  return nr
+}
+
+/** Empties a min-heap of `size` entries into `outIds`/`outKeys`, best first. */
+export function heapDrainTs(
+  keys: Float32Array,
+  ids: Int32Array,
+  size: number,
+  outIds: Int32Array,
+  outKeys: Float32Array,
+): void {
+  let nr = size
+  for (let i = size - 1; i >= 0; i--) {
+    outIds[i] = ids[0]!
+    outKeys[i] = keys[0]!
+    minPop(keys, ids, nr--)
+  }
 }
