@@ -150,7 +150,8 @@ export function planMethods(o: GridOptions): MethodPlan[] {
   // AdANNS-IVF on int8 codes of every dim (a quarter of the float bytes), scanned in WASM SIMD on
   // d_s with a precomputed prefix norm, then re-ranked on all dims.
   {
-    const dc = clusterDims.at(-1)!
+    // A wider probe prefix than the float plan's: on overlapping clusters the probe decides recall.
+    const dc = Math.min(d, Math.max(clusterDims.at(-1)!, Math.round(d / 4)))
     const settings: { label: string; params: Params }[] = []
     const ivf8Probes = full ? [4, 8, 16, 32, 64, 128, 256] : [8, 16, 32, 64, 128, 256]
     const short = Math.max(16, 2 ** Math.floor(Math.log2(d / 4)))

@@ -1,4 +1,5 @@
 import type { R2Bucket } from '@cloudflare/workers-types'
+import kernels from '@frugal/ann/kernels.wasm'
 import { loadIndexSet, RetrievalError, type RetrievalIndex } from '@frugal/retrieval'
 import { ApiError } from './errors.ts'
 
@@ -157,7 +158,7 @@ export class IndexStore {
     )
     let index: RetrievalIndex
     try {
-      index = await loadIndexSet(files)
+      index = await loadIndexSet(files, { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) {
         throw new ApiError(
@@ -224,7 +225,7 @@ export class IndexStore {
     this.#evict(limits.cacheBudgetBytes - estimateMemory(bytes))
     let index: RetrievalIndex
     try {
-      index = await loadIndexSet(Object.fromEntries(files))
+      index = await loadIndexSet(Object.fromEntries(files), { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) throw artifactRejected(err)
       throw err
