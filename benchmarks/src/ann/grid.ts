@@ -50,8 +50,8 @@ export interface GridOptions {
   hnswM: number
   hnswEfConstruction: number
   usearchBuildThreads: number
-  /** Graph index: AdANNS `d_g` (dims of the int8 codes it is built and traversed on). */
-  graphDims: number
+  /** Graph index: AdANNS `d_g` (dims of the int8 codes it is built and traversed on), one build each. */
+  graphDims: number[]
 }
 
 /** Powers of two from `from` up to `dim`, plus `dim` itself. */
@@ -232,20 +232,22 @@ export function planMethods(o: GridOptions): MethodPlan[] {
   const graphEfs = full
     ? [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
     : [16, 24, 32, 48, 64, 96, 128, 256]
-  plans.push({
-    id: `graph-dg${o.graphDims}`,
-    group: 'graph',
-    driver: 'frugal-graph',
-    label: `Frugal graph (WASM SIMD; degree ${2 * o.hnswM}, efConstruction ${o.hnswEfConstruction}, int8 codes of ${o.graphDims} dims, bf16 re-rank on ${d})`,
-    params: {
-      degree: 2 * o.hnswM,
-      ef_construction: o.hnswEfConstruction,
-      graph_dims: o.graphDims,
-      rerank_store: 'bf16',
-      seed: o.seed,
-    },
-    settings: graphEfs.map((ef) => ({ label: `ef=${ef}`, params: { ef } })),
-  })
+  for (const gd of [...new Set(o.graphDims.map((g) => Math.min(g, d)))]) {
+    plans.push({
+      id: `graph-dg${gd}`,
+      group: 'graph',
+      driver: 'frugal-graph',
+      label: `Frugal graph (WASM SIMD; degree ${2 * o.hnswM}, efConstruction ${o.hnswEfConstruction}, int8 codes of ${gd} dims, bf16 re-rank on ${d})`,
+      params: {
+        degree: 2 * o.hnswM,
+        ef_construction: o.hnswEfConstruction,
+        graph_dims: gd,
+        rerank_store: 'bf16',
+        seed: o.seed,
+      },
+      settings: graphEfs.map((ef) => ({ label: `ef=${ef}`, params: { ef } })),
+    })
+  }
 
   const efs = full ? [10, 16, 32, 64, 128, 256, 512] : [16, 32, 64, 128, 256]
   plans.push({

@@ -123,8 +123,9 @@ export const annCommand = defineCommand({
     },
     'graph-dims': {
       type: 'string',
-      description: 'Frugal graph: dims of the int8 prefix codes it is built and traversed on',
-      default: '64',
+      description:
+        'Frugal graph: dims of the int8 prefix codes it is built and traversed on (comma-separated: one build each)',
+      default: '64,128',
     },
     'hnsw-m': { type: 'string', description: 'HNSW M / usearch connectivity of the peers', default: '16' },
     'hnsw-ef-construction': {
@@ -239,7 +240,9 @@ export const annCommand = defineCommand({
       hnswM: int(args['hnsw-m'], 'hnsw-m')!,
       hnswEfConstruction: int(args['hnsw-ef-construction'], 'hnsw-ef-construction')!,
       usearchBuildThreads: int(args['usearch-threads'], 'usearch-threads')!,
-      graphDims: int(args['graph-dims'], 'graph-dims')!,
+      graphDims: String(args['graph-dims'])
+        .split(',')
+        .map((v) => int(v.trim(), 'graph-dims')!),
     })
       .filter((m) => wanted.includes(m.group))
       .filter((m) => !only || only.includes(m.id))

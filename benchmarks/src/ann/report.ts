@@ -141,22 +141,23 @@ export function targetRatios(rows: Row[], n: number, dim: number): Ratio[] {
       detail: `graph: ${describe(graph)}; hnswlib: ${describe(peer)}`,
     })
   }
-  const graphAny = rows.find((r) => r.group === 'graph')
+  // Memory and build time of the graph build that is fastest at recall >= 0.95 (or the first one).
+  const graph95 = fastestAt(rows, ['graph'], 0.95) ?? rows.find((r) => r.group === 'graph')
   const hnswAny = rows.find((r) => r.group === 'hnswlib')
-  if (graphAny && hnswAny) {
+  if (graph95 && hnswAny) {
     out.push({
       name: 'graph index memory / hnswlib-node index memory',
-      value: graphAny.indexBytes / hnswAny.indexBytes,
+      value: graph95.indexBytes / hnswAny.indexBytes,
       target: '<= 1',
-      met: graphAny.indexBytes <= hnswAny.indexBytes,
-      detail: `${fmt(graphAny.bytesPerVector, 0)} vs ${fmt(hnswAny.bytesPerVector, 0)} bytes per vector`,
+      met: graph95.indexBytes <= hnswAny.indexBytes,
+      detail: `${graph95.methodId}: ${fmt(graph95.bytesPerVector, 0)} vs ${fmt(hnswAny.bytesPerVector, 0)} bytes per vector`,
     })
     out.push({
       name: 'graph build time / hnswlib-node build time',
-      value: graphAny.buildSeconds / hnswAny.buildSeconds,
+      value: graph95.buildSeconds / hnswAny.buildSeconds,
       target: '<= 1.5',
-      met: graphAny.buildSeconds <= 1.5 * hnswAny.buildSeconds,
-      detail: `${fmt(graphAny.buildSeconds, 1)} s vs ${fmt(hnswAny.buildSeconds, 1)} s (one thread each)`,
+      met: graph95.buildSeconds <= 1.5 * hnswAny.buildSeconds,
+      detail: `${graph95.methodId}: ${fmt(graph95.buildSeconds, 1)} s vs ${fmt(hnswAny.buildSeconds, 1)} s (one thread each)`,
     })
   }
   if (usearch && adanns) {
