@@ -16,7 +16,16 @@ import type {
   SearchSettings,
   VectorIndex,
 } from './types.ts'
-import { checkInt, checkK, checkMetric, checkQueries, checkQuery, checkVectors } from './validate.ts'
+import {
+  checkFinite,
+  checkInt,
+  checkK,
+  checkMetric,
+  checkQueries,
+  checkQuery,
+  checkVectors,
+  MAX_MAGNITUDE,
+} from './validate.ts'
 
 /**
  * Where the full-dimension re-rank reads: float32 vectors, bfloat16 vectors (half the bytes,
@@ -287,7 +296,7 @@ export class GraphIndex implements VectorIndex {
     // Sizes are bounded before any section is read (requireSection checks the lengths).
     const scales = requireSection(artifact, 'scales', 'f32', codeDims)
     for (const s of scales)
-      if (!(s > 0 && s < Number.POSITIVE_INFINITY))
+      if (!(s > 0 && s * 127 <= MAX_MAGNITUDE))
         throw new AnnError('CORRUPT', 'stored int8 scales are invalid')
     const codes = requireSection(artifact, 'codes', 'i8', n * stride)
     for (let i = 0; i < n; i++) {
@@ -298,7 +307,7 @@ export class GraphIndex implements VectorIndex {
       if (c === -128) throw new AnnError('CORRUPT', 'stored codes are outside [-127, 127]')
     const norms = requireSection(artifact, 'norms', 'f32', metric === 'ip' ? 0 : 2 * n)
     for (const v of norms)
-      if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw new AnnError('CORRUPT', 'stored norms are invalid')
+      if (!(v >= 0 && v <= 2 ** 80)) throw new AnnError('CORRUPT', 'stored norms are invalid')
     const adjacency = requireSection(artifact, 'adjacency', 'i32', n * degree)
     for (let i = 0; i < n; i++) {
       let ended = false
@@ -315,13 +324,15 @@ export class GraphIndex implements VectorIndex {
     let vectors: Float32Array | undefined
     if (rerankStore === 'f32') {
       vectors = requireSection(artifact, 'vectors', 'f32', n * dim)
-      for (const v of vectors) if (v - v !== 0) throw new AnnError('CORRUPT', 'stored vectors are not finite')
+      parseParam(() => checkFinite('vectors', vectors!, dim))
     }
     let half: Uint16Array | undefined
     if (rerankStore === 'bf16') {
       half = requireSection(artifact, 'vectors_bf16', 'u16', n * dim)
+      // Finite and within ±MAX_MAGNITUDE like every stored vector, so that no score overflows.
+      const limit = toBf16(MAX_MAGNITUDE)
       for (const h of half)
-        if ((h & 0x7f80) === 0x7f80) throw new AnnError('CORRUPT', 'stored vectors are not finite')
+        if ((h & 0x7fff) > limit) throw new AnnError('CORRUPT', 'stored vectors are out of range')
     }
     const parts: GraphParts = {
       metric,
@@ -341,7 +352,7 @@ export class GraphIndex implements VectorIndex {
       seeds,
       vectors,
       half,
-      frontier: parseFrontier(p.frontier),
+      frontier: parseFrontier(p.frontier, { dims: dim, ef: GRAPH_LIMITS.maxEf }),
     }
     const index = new GraphIndex(parts, undefined)
     if (kernels) index.useWasm(kernels)

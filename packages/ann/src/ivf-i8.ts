@@ -31,6 +31,7 @@ import {
   checkQueries,
   checkQuery,
   checkVectors,
+  MAX_MAGNITUDE,
 } from './validate.ts'
 
 export interface IvfInt8Options {
@@ -300,7 +301,7 @@ export class IvfInt8Index implements VectorIndex {
     }
     const scales = requireSection(artifact, 'scales', 'f32', storeDims)
     for (const s of scales)
-      if (!(s > 0 && s < Number.POSITIVE_INFINITY))
+      if (!(s > 0 && s * 127 <= MAX_MAGNITUDE))
         throw new AnnError('CORRUPT', 'stored int8 scales are invalid')
     const stride = pad16(storeDims)
     const codes = requireSection(artifact, 'codes', 'i8', n * stride)
@@ -313,7 +314,7 @@ export class IvfInt8Index implements VectorIndex {
     }
     const norms = requireSection(artifact, 'norms', 'f32', (metric === 'ip' ? 0 : prefixes.length) * n)
     for (const v of norms)
-      if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw new AnnError('CORRUPT', 'stored norms are invalid')
+      if (!(v >= 0 && v <= 2 ** 80)) throw new AnnError('CORRUPT', 'stored norms are invalid')
     return new IvfInt8Index({
       metric,
       dim,
@@ -331,7 +332,7 @@ export class IvfInt8Index implements VectorIndex {
       scales,
       codes,
       norms,
-      frontier: parseFrontier(p.frontier),
+      frontier: parseFrontier(p.frontier, { dims: storeDims, clusterDims, nlist }),
       build,
     })
   }
