@@ -1,4 +1,5 @@
 import type { R2Bucket, R2Object } from '@cloudflare/workers-types'
+import kernels from '@frugal/ann/kernels.wasm'
 import { loadIndexSet, RetrievalError, type RetrievalIndex, sha256Hex } from '@frugal/retrieval'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
@@ -288,7 +289,7 @@ export class IndexStore {
       }),
     )
     try {
-      return await loadIndexSet(files)
+      return await loadIndexSet(files, { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) {
         throw new ApiError(
@@ -354,7 +355,7 @@ export class IndexStore {
     this.#evict(limits.cacheBudgetBytes - estimateMemory(bytes))
     let index: RetrievalIndex
     try {
-      index = await loadIndexSet(Object.fromEntries(files))
+      index = await loadIndexSet(Object.fromEntries(files), { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) throw artifactRejected(err)
       throw err
