@@ -114,10 +114,49 @@ describe('frugal models / generate (native runtime, as a process)', () => {
     expect(k.prefillFlops).toBeLessThan(p.prefillFlops as number)
   })
 
+  it.each(['onnx', 'onnx-node'])(
+    'generates the same greedy continuation on the ONNX export with --backend %s',
+    async (backend) => {
+      const text = fixtureReference('openelm').json.text as string
+      const r = await frugal(
+        'generate',
+        '--model',
+        'openelm',
+        '--dir',
+        F,
+        '--prompt',
+        text,
+        '--max-tokens',
+        '4',
+        '--backend',
+        backend,
+        '--json',
+      )
+      expect(r.code).toBe(0)
+      const out = JSON.parse(r.stdout) as { text: string; backend: string; generatedTokens: number }
+      expect(out).toMatchObject({ backend, generatedTokens: 4 })
+      expect(out.text).toBe(tokenizer.decode(fixtureReference('openelm').json.greedy_tokens as number[]))
+    },
+  )
+
   it.each([
     [['generate', '--model', 'no-such-model', '--prompt', 'x'], 'UNKNOWN_MODEL'],
     [['generate', '--model', 'openelm', '--prompt', 'word '.repeat(80)], 'CONTEXT_OVERFLOW'],
-    [['generate', '--model', 'openelm', '--prompt', 'x', '--backend', 'onnx'], 'UNAVAILABLE'],
+    [['generate', '--model', 'openelm-aux', '--prompt', 'x', '--backend', 'onnx'], 'UNAVAILABLE'],
+    [
+      [
+        'generate',
+        '--model',
+        'openelm',
+        '--prompt',
+        'x',
+        '--backend',
+        'onnx',
+        '--kv-prediction',
+        'openelm-aux',
+      ],
+      'UNAVAILABLE',
+    ],
     [['generate', '--model', 'openelm', '--prompt', 'x', '--backend', 'tpu'], 'INVALID_ARGUMENT'],
     [['generate', '--model', 'openelm', '--prompt', 'x', '--temperature', '-1'], 'INVALID_ARGUMENT'],
     [['generate', '--model', 'vit', '--prompt', 'x'], 'UNSUPPORTED_ARCHITECTURE'],
