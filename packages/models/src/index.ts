@@ -35,7 +35,14 @@ export type {
   LayerHook,
   LayerHookContext,
 } from './hooks.ts'
-export { type AttentionParams, type Kernels, kernels, tsKernels, useKernels } from './kernels/index.ts'
+export {
+  type AttentionParams,
+  type Kernels,
+  kernels,
+  tsKernels,
+  useKernels,
+  wasmKernelSet,
+} from './kernels/index.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
 export { bitsPerByte, type LmEval } from './lm-eval.ts'
