@@ -43,6 +43,7 @@ export {
   useKernels,
   wasmKernelSet,
 } from './kernels/index.ts'
+export { type AttentionShape, WasmKernels } from './kernels/wasm.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
 export { bitsPerByte, type LmEval } from './lm-eval.ts'
