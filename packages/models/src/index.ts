@@ -41,14 +41,22 @@ export {
   kernels,
   tsKernels,
   useKernels,
-  wasmKernelSet,
+  useWasmKernels,
+  WasmKernels,
 } from './kernels/index.ts'
-export { type AttentionShape, WasmKernels } from './kernels/wasm.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
 export { bitsPerByte, type LmEval } from './lm-eval.ts'
 export { type LoadedModel, loadModel, type ModelFiles } from './loader.ts'
 export { LSA_KIND, LsaEmbedder, type LsaFitOptions } from './lsa.ts'
+export {
+  OnnxCausalLM,
+  type OnnxCausalLMOptions,
+  type OnnxFeed,
+  OnnxModel,
+  type OnnxOutput,
+  type OrtRuntime,
+} from './onnx.ts'
 export { type DecoderOutput, type DecoderRunOptions, OpenElm } from './openelm.ts'
 export { parseReductionSpec, REDUCTION_SPEC_HELP, type ReductionSpec } from './reduction-spec.ts'
 export { applyReduction, planReductions, pumerHook, type ReductionPlan, tomeHook } from './reductions.ts'

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { ModelError } from './errors.ts'
+import { loadFixture, maxAbsDiff } from './fixtures-node.ts'
 import { OnnxCausalLM, OnnxModel, type OrtRuntime } from './onnx.ts'
 import { loadOnnxNode } from './onnx-node.ts'
 import { loadOnnxWeb } from './onnx-web.ts'
 import { referenceEmbedding, TINY_HIDDEN, tinyBertOnnx, tinyWeights } from './tiny-bert-fixture-node.ts'
+import { freshTokens } from './tokens.ts'
 
 const FIXTURE = new URL('../fixtures/openelm/', import.meta.url)
 
@@ -77,6 +79,24 @@ for (const [engine, load] of engines) {
       for await (const t of lm.generate(reference.input_ids, reference.greedy_tokens.length)) tokens.push(t)
       expect(tokens).toEqual(reference.greedy_tokens)
       await lm.release()
+    })
+
+    it('agrees with the native runtime on every position of the fixture', async () => {
+      const reference = JSON.parse(await readFile(new URL('reference.json', FIXTURE), 'utf8')) as {
+        input_ids: number[]
+      }
+      const ids = reference.input_ids
+      const model = await OnnxModel.create(await load(), await readFile(new URL('model.onnx', FIXTURE)))
+      const out = await model.run({
+        input_ids: { data: BigInt64Array.from(ids, BigInt), dims: [1, ids.length] },
+      })
+      const native = await loadFixture('openelm')
+      if (native.arch !== 'openelm') throw new Error('not openelm')
+      const m = native.model
+      const logits = m.forward(m.embed(ids), freshTokens(ids.length), { logits: 'all' }).logits
+      expect(out['logits']!.dims).toEqual([1, ids.length, m.vocabSize])
+      expect(maxAbsDiff(out['logits']!.data as Float32Array, logits)).toBeLessThan(1e-4)
+      await model.release()
     })
 
     it('refuses a file that is not ONNX and inputs that do not fit', async () => {
