@@ -336,4 +336,53 @@ describe('frugal vqa / eval vqa', () => {
       message: expect.stringContaining(':1: image'),
     })
   })
+
+  it('evaluates the output of frugal synth scenes, with and without a reduction', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'frugal-synth-')), 'scenes')
+    const made = await frugal(
+      'synth',
+      'scenes',
+      '--n',
+      '2',
+      '--seed',
+      '3',
+      '--size',
+      '32',
+      '--split',
+      'test',
+      '--out',
+      dir,
+      '--quiet',
+    )
+    expect(made.code).toBe(0)
+    const lines = readFileSync(join(dir, 'scenes.jsonl'), 'utf8').trim().split('\n')
+    const qa = lines.flatMap((l) => (JSON.parse(l) as { qa: { type: string }[] }).qa)
+    const plain = await frugal('eval', 'vqa', '--model', 'vlm', '--dir', F, '--data', dir, '--json')
+    expect(plain.code).toBe(0)
+    const p = JSON.parse(plain.stdout) as {
+      n: number
+      byType: Record<string, number>
+      prefillTokensPerLayer: number[]
+    }
+    expect(p.n).toBe(qa.length)
+    expect(Object.keys(p.byType).sort()).toEqual([...new Set(qa.map((q) => q.type))].sort())
+    const reduced = await frugal(
+      'eval',
+      'vqa',
+      '--model',
+      'vlm',
+      '--dir',
+      F,
+      '--data',
+      dir,
+      '--reduction',
+      'victor+tome:r=2',
+      '--json',
+    )
+    const r = JSON.parse(reduced.stdout) as { n: number; prefillTokensPerLayer: number[] }
+    expect(r.n).toBe(qa.length)
+    // ToMe removes 2 tokens in each of the 2 ViT layers; Victor then drops the remaining 12 visual tokens after layer 0.
+    expect(r.prefillTokensPerLayer[0]).toBeCloseTo(p.prefillTokensPerLayer[0]! - 4, 5)
+    expect(r.prefillTokensPerLayer[1]).toBeCloseTo(p.prefillTokensPerLayer[1]! - 16, 5)
+  })
 })
