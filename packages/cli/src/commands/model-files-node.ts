@@ -97,6 +97,22 @@ export async function modelGuarded(command: string, json: boolean, body: () => P
   }
 }
 
+/** Every value of a repeatable flag (`--dir a --dir b`, `--dir=a`), in order; citty keeps only the last. */
+export function repeated(rawArgs: readonly string[], flag: string): string[] {
+  const out: string[] = []
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!
+    if (a === '--') break
+    if (a === `--${flag}`) {
+      const v = rawArgs[i + 1]
+      if (v === undefined) throw new ModelError('INVALID_ARGUMENT', `--${flag} needs a value`)
+      out.push(v)
+      i++
+    } else if (a.startsWith(`--${flag}=`)) out.push(a.slice(flag.length + 3))
+  }
+  return out
+}
+
 /** A number flag in [min, max] (refused with INVALID_ARGUMENT naming the flag). */
 export function numberFlag(
   value: string | undefined,

@@ -36,7 +36,8 @@ function writeScenePng(file: string): void {
 
 describe('frugal models / generate (native runtime, as a process)', () => {
   it('lists models with architecture, parameters and bytes', async () => {
-    const { code, stdout } = await frugal('models', 'list', '--dir', F, '--json')
+    const empty = mkdtempSync(join(tmpdir(), 'frugal-empty-'))
+    const { code, stdout } = await frugal('models', 'list', '--dir', empty, '--dir', F, '--json')
     expect(code).toBe(0)
     const list = JSON.parse(stdout) as {
       name: string

@@ -1,7 +1,7 @@
 import { freshTokens, ModelError } from '@frugal/models'
 import { findModels } from '@frugal/models/node'
 import { defineCommand } from 'citty'
-import { loadNamedModel, modelGuarded, modelRoots } from './model-files-node.ts'
+import { loadNamedModel, modelGuarded, modelRoots, repeated } from './model-files-node.ts'
 
 const listCommand = defineCommand({
   meta: {
@@ -12,9 +12,9 @@ const listCommand = defineCommand({
     dir: { type: 'string', description: 'Also search this folder (repeatable)', valueHint: 'DIR' },
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('models list', args.json, async () => {
-      const roots = modelRoots(args.dir as string | string[] | undefined)
+      const roots = modelRoots(repeated(rawArgs, 'dir'))
       const models = await findModels(roots)
       if (args.json) {
         console.log(
@@ -61,11 +61,11 @@ const logitsCommand = defineCommand({
     },
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('models logits', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (args.text === undefined) throw new ModelError('INVALID_ARGUMENT', '--text is required')
-      const m = await loadNamedModel(args.model, modelRoots(args.dir as string | string[] | undefined))
+      const m = await loadNamedModel(args.model, modelRoots(repeated(rawArgs, 'dir')))
       if (m.arch !== 'openelm' || !m.tokenizer) {
         throw new ModelError(
           'UNSUPPORTED_ARCHITECTURE',

@@ -6,7 +6,7 @@ import {
   REDUCTION_SPEC_HELP,
 } from '@frugal/models'
 import { defineCommand } from 'citty'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, readImage } from './model-files-node.ts'
+import { intFlag, loadNamedModel, modelGuarded, modelRoots, readImage, repeated } from './model-files-node.ts'
 
 /** The VLM and tokenizer of a loaded model, or a typed refusal. */
 export function vlmOf(m: LoadedModel, name: string) {
@@ -44,14 +44,14 @@ export const vqaCommand = defineCommand({
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('vqa', args.json, async () => {
       for (const f of ['model', 'image', 'question'] as const) {
         if (!args[f]) throw new ModelError('INVALID_ARGUMENT', `--${f} is required`)
       }
       const spec = parseReductionSpec(args.reduction ?? 'none')
       const maxTokens = intFlag(args['max-tokens'], 'max-tokens', 1, 1000, 8)
-      const m = await loadNamedModel(args.model!, modelRoots(args.dir as string | string[] | undefined))
+      const m = await loadNamedModel(args.model!, modelRoots(repeated(rawArgs, 'dir')))
       const { vlm, tokenizer, template } = vlmOf(m, args.model!)
       const pixels = await readImage(args.image!, vlm.config.vision_config)
       const a = await answerQuestion(vlm, tokenizer, pixels, args.question!, {
