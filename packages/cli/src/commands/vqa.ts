@@ -17,11 +17,10 @@ export function vlmOf(m: LoadedModel, name: string) {
     )
   }
   if (!m.tokenizer) throw new ModelError('MODEL_LOAD_FAILED', `${name} has no tokenizer.json`)
-  const template = (m.config as { prompt_template?: unknown }).prompt_template
   return {
     vlm: m.model,
     tokenizer: m.tokenizer,
-    template: typeof template === 'string' ? template : undefined,
+    template: m.config.prompt_template ?? undefined,
   }
 }
 
