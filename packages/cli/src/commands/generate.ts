@@ -20,11 +20,13 @@ import { loadOnnxNode } from '@frugal/models/onnx-node'
 import { defineCommand } from 'citty'
 import {
   intFlag,
+  KERNELS_ARG,
   loadNamedModel,
   modelGuarded,
   modelRoots,
   numberFlag,
   repeated,
+  setKernels,
 } from './model-files-node.ts'
 
 const BACKENDS = ['native', 'onnx', 'onnx-node'] as const
@@ -98,6 +100,7 @@ export const generateCommand = defineCommand({
       valueHint: 'B',
     },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: {
       type: 'boolean',
       default: false,
@@ -131,6 +134,7 @@ export const generateCommand = defineCommand({
         stop: repeated(rawArgs, 'stop'),
       }
       const roots = modelRoots(repeated(rawArgs, 'dir'))
+      await setKernels(args.kernels)
       const base = await loadNamedModel(args.model, roots)
       const { model, tokenizer } = decoderOf(base, args.model)
       const ids = tokenizer.encode(args.prompt).ids

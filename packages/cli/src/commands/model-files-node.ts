@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type LoadedModel, ModelError, type VitConfig } from '@frugal/models'
-import { loadModelDir, resolveModelDir } from '@frugal/models/node'
+import { type LoadedModel, ModelError, useWasmKernels, type VitConfig } from '@frugal/models'
+import { loadModelDir, loadWasmKernels, resolveModelDir } from '@frugal/models/node'
 import { decode } from 'fast-png'
 
 /** The zoo's model folders in this checkout (searched when they exist). */
@@ -24,6 +24,26 @@ export function modelRoots(dirs: string | string[] | undefined): string[] {
     ...env.map((d) => resolve(d)),
     ...ZOO_DIRS.filter((d) => existsSync(d)),
   ]
+}
+
+/** The `--kernels` flag of the model commands. */
+export const KERNELS_ARG = {
+  type: 'string',
+  description: 'wasm (WASM SIMD, default) | ts (the pure-TypeScript reference kernels)',
+  valueHint: 'K',
+} as const
+
+let kernelsSet = false
+
+/** Run the native runtime on the WASM SIMD kernels (`wasm`, the default) or the TypeScript ones (`ts`). */
+export async function setKernels(choice: string | undefined): Promise<void> {
+  const k = choice ?? 'wasm'
+  if (k !== 'wasm' && k !== 'ts')
+    throw new ModelError('INVALID_ARGUMENT', `--kernels must be wasm or ts, got "${k}"`)
+  if (k === 'wasm' && !kernelsSet) {
+    useWasmKernels(await loadWasmKernels())
+    kernelsSet = true
+  }
 }
 
 /** Load a model by name (searched in `roots`) or by directory. */

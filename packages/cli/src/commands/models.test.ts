@@ -52,28 +52,33 @@ describe('frugal models / generate (native runtime, as a process)', () => {
     )
   })
 
-  it('prints the tokens and the last-position logits of the PyTorch reference', async () => {
-    const ref = fixtureReference('openelm')
-    const { code, stdout } = await frugal(
-      'models',
-      'logits',
-      '--model',
-      'openelm',
-      '--dir',
-      F,
-      '--text',
-      ref.json.text as string,
-      '--json',
-    )
-    expect(code).toBe(0)
-    const out = JSON.parse(stdout) as { tokens: number[]; logits: number[] }
-    const ids = ref.json.input_ids as number[]
-    expect(out.tokens).toEqual(ids)
-    const v = 320
-    expect(maxAbsDiff(out.logits, ref.tensor('logits').data.subarray((ids.length - 1) * v))).toBeLessThan(
-      1e-4,
-    )
-  })
+  it.each(['wasm', 'ts'])(
+    'prints the tokens and the last-position logits of the PyTorch reference (--kernels %s)',
+    async (kernels) => {
+      const ref = fixtureReference('openelm')
+      const { code, stdout } = await frugal(
+        'models',
+        'logits',
+        '--model',
+        'openelm',
+        '--dir',
+        F,
+        '--text',
+        ref.json.text as string,
+        '--json',
+        '--kernels',
+        kernels,
+      )
+      expect(code).toBe(0)
+      const out = JSON.parse(stdout) as { tokens: number[]; logits: number[] }
+      const ids = ref.json.input_ids as number[]
+      expect(out.tokens).toEqual(ids)
+      const v = 320
+      expect(maxAbsDiff(out.logits, ref.tensor('logits').data.subarray((ids.length - 1) * v))).toBeLessThan(
+        1e-4,
+      )
+    },
+  )
 
   it('generates the reference greedy continuation, with and without KV Prediction', async () => {
     const text = fixtureReference('openelm').json.text as string

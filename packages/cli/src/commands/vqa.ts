@@ -6,7 +6,16 @@ import {
   REDUCTION_SPEC_HELP,
 } from '@frugal/models'
 import { defineCommand } from 'citty'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, readImage, repeated } from './model-files-node.ts'
+import {
+  intFlag,
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  readImage,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 
 /** The VLM and tokenizer of a loaded model, or a typed refusal. */
 export function vlmOf(m: LoadedModel, name: string) {
@@ -41,6 +50,7 @@ export const vqaCommand = defineCommand({
     },
     'max-tokens': { type: 'string', description: 'Answer tokens at most (default 8)', valueHint: 'N' },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
   run: ({ args, rawArgs }) =>
@@ -50,6 +60,7 @@ export const vqaCommand = defineCommand({
       }
       const spec = parseReductionSpec(args.reduction ?? 'none')
       const maxTokens = intFlag(args['max-tokens'], 'max-tokens', 1, 1000, 8)
+      await setKernels(args.kernels)
       const m = await loadNamedModel(args.model!, modelRoots(repeated(rawArgs, 'dir')))
       const { vlm, tokenizer, template } = vlmOf(m, args.model!)
       const pixels = await readImage(args.image!, vlm.config.vision_config)
