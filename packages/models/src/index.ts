@@ -22,6 +22,8 @@ export {
   Generation,
   type GenerationStats,
   generate,
+  generateFrom,
+  type LogitsSource,
   type PrefillResult,
   type SamplingOptions,
   sampleToken,
@@ -40,10 +42,12 @@ export {
   tsKernels,
   useKernels,
   useWasmKernels,
-  WasmKernels,
+  wasmKernelSet,
 } from './kernels/index.ts'
+export { WasmKernels } from './kernels/wasm.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
+export { bitsPerByte, type LmEval } from './lm-eval.ts'
 export { type LoadedModel, loadModel, type ModelFiles } from './loader.ts'
 export { LSA_KIND, LsaEmbedder, type LsaFitOptions } from './lsa.ts'
 export {
@@ -69,4 +73,5 @@ export { type Encoded, TextTokenizer } from './tokenizer.ts'
 export { concatTokens, freshTokens, MODALITY, type Modality, selectTokens, type TokenMeta } from './tokens.ts'
 export { Vit, type VitOutput } from './vit.ts'
 export { Vlm, type VlmPrefillOptions, visualTokenDrop } from './vlm.ts'
+export { answerQuestion, normaliseAnswer, type VqaAnswer, vqaPrompt } from './vqa.ts'
 export { WeightStore } from './weights.ts'
