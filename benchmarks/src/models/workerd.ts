@@ -8,7 +8,7 @@
  *
  * Needs the model of `bench:models` (benchmarks/.cache/models/openelm-5m).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -63,6 +63,35 @@ for (const [name, file] of [
   })
   if (!res.ok) throw new Error(`upload of ${name}: ${res.status} ${await res.text()}`)
 }
+/**
+ * CPU seconds (user + system) used so far by the workerd processes started under this one:
+ * wall time on a loaded machine mostly measures waiting, the worker's CPU time does not.
+ */
+function workerdCpuSeconds(): number {
+  const procs = new Map<number, { ppid: number; comm: string; ticks: number }>()
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 4, 14 and 15 of /proc/PID/stat: ppid, utime, stime (clock ticks of 1/100 s).
+    procs.set(Number(pid), { ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) })
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+      if (p === process.pid) return true
+      p = procs.get(p)?.ppid ?? 0
+    }
+    return false
+  }
+  let ticks = 0
+  for (const [pid, p] of procs) if (p.comm === 'workerd' && mine(pid)) ticks += p.ticks
+  return ticks / 100
+}
 const loadBefore = loadavg()
 const settings = (n: number, warmup: number) =>
   ({
@@ -84,8 +113,9 @@ async function measure(
   path: string,
   n: number,
   warmup: number,
-): Promise<{ result: BenchResult; tokens: number[] }> {
+): Promise<{ result: BenchResult; tokens: number[]; cpuMs: number }> {
   const tokens: number[] = []
+  const cpu0 = workerdCpuSeconds()
   const result = await runBenchmark({
     target: functionTarget(
       async (batch) => {
@@ -115,17 +145,22 @@ async function measure(
     notes:
       'client-side latency over loopback HTTP (workerd clocks do not advance during computation); CPU time is the client process, so only wall time describes the worker',
   })
+  // Warm-up requests are the same operation, so they count in the per-request CPU time.
+  const cpuMs = ((workerdCpuSeconds() - cpu0) * 1000) / (n + warmup)
+  result.notes = `${result.notes} workerd CPU time per request ${cpuMs.toFixed(2)} ms (user + system of the workerd processes from /proc, over ${n + warmup} requests).`
   await writeResult(join(flags.out, `models-openelm-5m-workerd-${engine}-${phase}.json`), result)
   if (result.status !== 'complete') throw new Error(`${engine} ${phase}: ${result.error?.message}`)
-  return { result, tokens }
+  return { result, tokens, cpuMs }
 }
 
 const rows: {
   engine: string
   prefill: number
   prefillMin: number
+  prefillCpu: number
   step: number
   stepMin: number
+  stepCpu: number
   first: number
 }[] = []
 try {
@@ -149,12 +184,14 @@ try {
       engine,
       prefill: lp.p50,
       prefillMin: lp.min,
+      prefillCpu: pre.cpuMs,
       step: ld.p50,
       stepMin: ld.min,
+      stepCpu: dec.cpuMs,
       first: pre.tokens[0]!,
     })
     console.error(
-      `${engine}: first request ${coldMs.toFixed(0)} ms, prefill p50 ${lp.p50.toFixed(1)} ms, decode p50 ${ld.p50.toFixed(2)} ms`,
+      `${engine}: first request ${coldMs.toFixed(0)} ms, prefill p50 ${lp.p50.toFixed(1)} ms (workerd cpu ${pre.cpuMs.toFixed(1)}), decode p50 ${ld.p50.toFixed(2)} ms (cpu ${dec.cpuMs.toFixed(2)})`,
     )
   }
   const load = loadavg()
@@ -167,15 +204,19 @@ try {
   )
   if (noop) console.log(`HTTP round trip alone: p50 ${noop.result.metrics.latency_ms!.p50.toFixed(2)} ms`)
   console.log(
-    'engine           | prefill ms p50    min  vs ort-web | decode ms/token p50    min  vs ort-web | same first token',
+    'engine           | prefill ms p50    min    cpu  cpu vs ort-web | decode ms/token p50    min    cpu  cpu vs ort-web | same first token',
   )
+  const f = (v: number, w: number, d = 1) => v.toFixed(d).padStart(w)
   for (const r of rows) {
     console.log(
-      `${r.engine.padEnd(16)} | ${r.prefill.toFixed(1).padStart(14)} ${r.prefillMin.toFixed(1).padStart(6)} ${(r.prefill / ref.prefill).toFixed(3).padStart(10)} | ${r.step.toFixed(2).padStart(19)} ${r.stepMin.toFixed(2).padStart(6)} ${(r.step / ref.step).toFixed(3).padStart(10)} | ${r.first === ref.first ? 'yes' : 'NO'}`,
+      `${r.engine.padEnd(16)} | ${f(r.prefill, 14)} ${f(r.prefillMin, 6)} ${f(r.prefillCpu, 6)} ${f(r.prefillCpu / ref.prefillCpu, 15, 3)} | ` +
+        `${f(r.step, 19, 2)} ${f(r.stepMin, 6, 2)} ${f(r.stepCpu, 6, 2)} ${f(r.stepCpu / ref.stepCpu, 15, 3)} | ${r.first === ref.first ? 'yes' : 'NO'}`,
     )
   }
+  console.log('cpu: user + system time of the workerd processes per request (from /proc)')
   const w = rows.find((r) => r.engine === 'native-wasm')!
   for (const [label, a, b] of [
+    ['cpu', w.prefillCpu / ref.prefillCpu, w.stepCpu / ref.stepCpu],
     ['p50', w.prefill / ref.prefill, w.step / ref.step],
     ['min', w.prefillMin / ref.prefillMin, w.stepMin / ref.stepMin],
   ] as const) {
