@@ -8,13 +8,14 @@
  */
 import {
   freshTokens,
+  type Kernels,
   type KvCache,
   loadModel,
   OnnxCausalLM,
   type OpenElm,
   tsKernels,
   useKernels,
-  useWasmKernels,
+  WasmKernels,
 } from '@frugal/models'
 import kernelsWasm from '@frugal/models/kernels-relaxed.wasm'
 import { loadOnnxWeb } from '@frugal/models/onnx'
@@ -43,9 +44,13 @@ function nativeModel(): OpenElm {
   return native
 }
 
+let wasmSet: Kernels | undefined
+
+/** One WASM instance for the isolate (its packed weights stay); the dispatch switches per request. */
 function setKernels(engine: string): void {
   restoreKernels?.()
-  restoreKernels = engine === 'native-wasm' ? useWasmKernels(kernelsWasm) : useKernels(tsKernels)
+  wasmSet ??= new WasmKernels(kernelsWasm).kernels()
+  restoreKernels = useKernels(engine === 'native-wasm' ? wasmSet : tsKernels)
 }
 
 export default {
