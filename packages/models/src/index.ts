@@ -42,8 +42,9 @@ export {
   tsKernels,
   useKernels,
   useWasmKernels,
-  WasmKernels,
+  wasmKernelSet,
 } from './kernels/index.ts'
+export { WasmKernels } from './kernels/wasm.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
 export { bitsPerByte, type LmEval } from './lm-eval.ts'
