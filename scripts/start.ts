@@ -3,9 +3,11 @@
 //      content hash of everything that goes into it,
 //   2. builds the site (apps/leaderboard) and the playground (apps/playground) with Astro,
 //      skipped when their inputs did not change,
-//   3. starts every Worker on 127.0.0.1 — the retrieval API (local R2 under .frugal/), the site,
-//      the playground and the gateway in front of them (workers/gateway/scripts/dev-stack.ts),
-//   4. uploads the index set through the API unless the same set is already served,
+//   3. starts every Worker on 127.0.0.1 — the retrieval API and the inference API (each with its
+//      local R2 under .frugal/), the site, the playground and the gateway in front of them
+//      (workers/gateway/scripts/dev-stack.ts),
+//   4. uploads the index set through the API unless the same set is already served, and the
+//      models (today the random-initialised fixtures of @frugal/models) likewise,
 //   5. prints the one URL to open (the gateway), the direct URLs for debugging and an example
 //      request; Ctrl-C stops everything it started.
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -24,7 +26,9 @@ import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { buildApp } from '../workers/gateway/scripts/build-apps.ts'
 import { type Stack, startStack } from '../workers/gateway/scripts/dev-stack.ts'
+import { fixtureModelSets } from '../workers/inference/scripts/model-sets.ts'
 import { uploadIndexSet } from '../workers/retrieval/scripts/dev-server.ts'
+import { uploadSet } from '../workers/shared/scripts/dev-server.ts'
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
 const workerDir = join(root, 'workers', 'retrieval')
@@ -213,6 +217,37 @@ async function seed(url: string, dir: string, token: string): Promise<void> {
   }
 }
 
+/**
+ * Uploads the models unless the inference API already serves these exact files. The trained
+ * zoo is not part of the repository yet: the models are the random-initialised parity fixtures
+ * of @frugal/models, under their fixture names and labelled as such (`trained: false`).
+ */
+async function seedModels(url: string, token: string): Promise<string[]> {
+  const sets = fixtureModelSets()
+  const current = await fetch(`${url}/v1/models`, { signal: AbortSignal.timeout(10_000) })
+  const served = current.ok
+    ? ((await current.json()) as { models: { name: string; files: { name: string; sha256: string }[] }[] })
+        .models
+    : []
+  for (const [name, files] of sets) {
+    const have = served.find((m) => m.name === name)
+    const same =
+      have !== undefined &&
+      have.files.length === files.size &&
+      [...files].every(([f, data]) =>
+        have.files.some((s) => s.name === f && s.sha256 === createHash('sha256').update(data).digest('hex')),
+      )
+    if (same) continue
+    log(`uploading model "${name}" to the local R2 through PUT /v1/models/${name}…`)
+    try {
+      await uploadSet(`${url}/v1/models/${name}`, files, token)
+    } catch (err) {
+      fail(`uploading model "${name}" failed: ${(err as Error).message}`)
+    }
+  }
+  return [...sets.keys()]
+}
+
 /** `port` when it is free on 127.0.0.1, else 0 (any free port). */
 function portOrAny(port: number): Promise<number> {
   return new Promise((resolve) => {
@@ -239,7 +274,9 @@ try {
 } catch (err) {
   fail((err as Error).message)
 }
-log('starting the Workers: retrieval API, site, playground and the gateway in front (127.0.0.1)…')
+log(
+  'starting the Workers: retrieval API, inference API, site, playground and the gateway in front (127.0.0.1)…',
+)
 const requested = Number(process.env.PORT ?? 8787)
 try {
   stack = await startStack({
@@ -248,14 +285,17 @@ try {
     siteDir,
     playgroundDir,
     retrievalVars: { UPLOAD_TOKEN: token },
+    inferencePersist: join(cacheDir, 'inference-state'),
+    inferenceVars: { UPLOAD_TOKEN: token },
     logLevel: process.env.FRUGAL_VERBOSE ? 'log' : 'warn',
     gatewayPort: Number.isInteger(requested) && requested > 0 ? await portOrAny(requested) : 0,
   })
 } catch (err) {
   fail(`the Workers did not start: ${(err as Error).message}`)
 }
-const { gateway, site, playground, retrieval } = stack.urls as Required<Stack['urls']>
+const { gateway, site, playground, retrieval, inference } = stack.urls as Required<Stack['urls']>
 await seed(retrieval, indexDir, token)
+const models = await seedModels(inference, token)
 
 console.log(`
   Open  ${gateway}/
@@ -263,18 +303,23 @@ console.log(`
     Leaderboard     ${gateway}/leaderboard/
     Playground      ${gateway}/playground/
     Retrieval API   ${gateway}/api/retrieval/   (OpenAPI: ${gateway}/api/retrieval/openapi.json)
-    Inference API   ${gateway}/api/inference/   (503 until an inference Worker is bound)
+    Inference API   ${gateway}/api/inference/   (OpenAPI: ${gateway}/api/inference/openapi.json)
+                    models: ${models.join(', ')} — random-initialised test models, outputs carry no meaning
 
   Direct, one Worker each (for debugging):
     site            ${site}/
     playground      ${playground}/   (its searches go to /api/retrieval: use the gateway)
     retrieval API   ${retrieval}/   (API reference: ${retrieval}/docs)
+    inference API   ${inference}/   (API reference: ${inference}/docs)
 
   Try:
     curl -s ${gateway}/api/retrieval/v1/indexes/${INDEX_NAME}/search \\
       -H 'content-type: application/json' \\
       -d '{"query":"tariffs on imported goods","k":3,"mode":"hybrid"}'
+    curl -sN ${gateway}/api/inference/v1/models/openelm/generate \\
+      -H 'content-type: application/json' \\
+      -d '{"prompt":"Fellow-Citizens of the Senate","maxTokens":16,"stream":true,"kvPrediction":true}'
 
-  Upload token (local only): workers/retrieval/.dev.vars
+  Upload token (local only, both APIs): workers/retrieval/.dev.vars
   Press Ctrl-C to stop.
 `)

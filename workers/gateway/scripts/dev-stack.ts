@@ -1,7 +1,7 @@
-// Node-only: the whole edge locally — the retrieval API, the site and the playground (each its
-// own Worker) and the gateway in front — each started with wrangler's `unstable_startWorker`
+// Node-only: the whole edge locally — the retrieval API, the inference API, the site and the
+// playground (each its own Worker) and the gateway in front — each started with wrangler's `unstable_startWorker`
 // on 127.0.0.1. The gateway reaches the others through its service bindings, resolved by a
-// dev registry folder that all four share. Used by `npm start` and by the tests.
+// dev registry folder that all of them share. Used by `npm start` and by the tests.
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 /** Where each Worker's wrangler.jsonc lives. */
 export const CONFIGS = {
   retrieval: join(repo, 'workers', 'retrieval', 'wrangler.jsonc'),
+  inference: join(repo, 'workers', 'inference', 'wrangler.jsonc'),
   site: join(repo, 'apps', 'leaderboard', 'wrangler.jsonc'),
   playground: join(repo, 'apps', 'playground', 'wrangler.jsonc'),
   gateway: join(repo, 'workers', 'gateway', 'wrangler.jsonc'),
@@ -35,11 +36,15 @@ export interface StackOptions {
   retrievalVars?: Record<string, string>
   /** Folder of the retrieval API's local R2; default `<stateDir>/state`. */
   retrievalPersist?: string
+  /** Plain-text variables of the inference API (e.g. UPLOAD_TOKEN). */
+  inferenceVars?: Record<string, string>
+  /** Folder of the inference API's local R2; default `<stateDir>/inference-state`. */
+  inferencePersist?: string
   /** Port of the gateway on 127.0.0.1; default any free one. The others always take a free one. */
   gatewayPort?: number
   /** wrangler's log level for every Worker; default `warn`. */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
-  /** Start only these (the gateway answers 503 for services left out); default: all four. */
+  /** Start only these (the gateway answers 503 for services left out); default: all of them. */
   only?: readonly StackWorker[]
 }
 
@@ -54,6 +59,7 @@ export interface Stack {
 /** A path on the gateway that each service answers with a success once it is reachable. */
 const PROBES: Record<Exclude<StackWorker, 'gateway'>, string> = {
   retrieval: '/api/retrieval/healthz',
+  inference: '/api/inference/healthz',
   site: '/',
   playground: '/playground/',
 }
@@ -78,6 +84,13 @@ async function waitForBindings(gateway: string, services: StackWorker[], timeout
 }
 
 type Started = Awaited<ReturnType<typeof unstable_startWorker>>
+
+/** Worker variables as wrangler bindings. */
+function plainText(vars: Record<string, string>) {
+  return Object.fromEntries(
+    Object.entries(vars).map(([k, value]) => [k, { type: 'plain_text' as const, value }]),
+  )
+}
 
 /**
  * Starts the Workers of the stack together; resolves once every one answers.
@@ -105,6 +118,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     persist,
     logLevel: options.logLevel ?? 'warn',
   })
+  const vars = (name: StackWorker) =>
+    name === 'retrieval' ? options.retrievalVars : name === 'inference' ? options.inferenceVars : undefined
   try {
     // The services first, so the gateway's bindings find them registered.
     const services = wanted.filter((w) => w !== 'gateway')
@@ -117,18 +132,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           // A build command in wrangler.jsonc runs in the caller's directory unless told otherwise.
           build: { custom: { workingDirectory: dirname(CONFIGS[name]) } },
           ...(assets ? { assets } : {}),
-          ...(name === 'retrieval' && options.retrievalVars
-            ? {
-                bindings: Object.fromEntries(
-                  Object.entries(options.retrievalVars).map(([k, value]) => [
-                    k,
-                    { type: 'plain_text' as const, value },
-                  ]),
-                ),
-              }
-            : {}),
+          ...(vars(name) ? { bindings: plainText(vars(name)!) } : {}),
           dev: dev(
-            name === 'retrieval' ? (options.retrievalPersist ?? join(options.stateDir, 'state')) : false,
+            name === 'retrieval'
+              ? (options.retrievalPersist ?? join(options.stateDir, 'state'))
+              : name === 'inference'
+                ? (options.inferencePersist ?? join(options.stateDir, 'inference-state'))
+                : false,
           ),
         })
         started[name] = worker

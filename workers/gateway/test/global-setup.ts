@@ -1,7 +1,8 @@
 // Runs in Node before the tests: builds the site (from the leaderboard's fixture results) and
 // the playground with Astro (scripts/build-apps.ts: skipped when their inputs did not change),
-// starts the four Workers together (scripts/dev-stack.ts) and uploads a small index set built
-// with the real builder to the retrieval API as "default". The tests get the URLs.
+// starts the Workers together (scripts/dev-stack.ts), uploads a small index set built with the
+// real builder to the retrieval API as "default" and the random-initialised fixture decoder to
+// the inference API as "openelm". The tests get the URLs.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +10,7 @@ import { collect, readBeirCorpus } from '@frugal/datasets/node'
 import { buildIndexSet } from '@frugal/retrieval'
 import { createTar } from 'nanotar'
 import type { TestProject } from 'vitest/node'
+import { fixtureModelSets } from '../../inference/scripts/model-sets.ts'
 import { buildApp } from '../scripts/build-apps.ts'
 import { type Stack, startStack } from '../scripts/dev-stack.ts'
 
@@ -29,7 +31,7 @@ const BUILD = {
 declare module 'vitest' {
   interface ProvidedContext {
     /** Base URLs (no trailing slash) of the gateway and of each Worker behind it. */
-    urls: { gateway: string; site: string; playground: string; retrieval: string }
+    urls: { gateway: string; site: string; playground: string; retrieval: string; inference: string }
   }
 }
 
@@ -51,6 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     siteDir,
     playgroundDir,
     retrievalVars: { UPLOAD_TOKEN: TOKEN },
+    inferenceVars: { UPLOAD_TOKEN: TOKEN },
   })
   const urls = stack.urls as Required<Stack['urls']>
   const tar = createTar(Object.entries(files.files).map(([name, data]) => ({ name, data })))
@@ -60,11 +63,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     body: new Uint8Array(tar),
   })
   if (!res.ok) throw new Error(`uploading the fixture index failed: ${res.status} ${await res.text()}`)
+  const model = fixtureModelSets().get('openelm')!
+  const put = await fetch(`${urls.inference}/v1/models/openelm`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-tar' },
+    body: new Uint8Array(createTar([...model].map(([name, data]) => ({ name, data })))),
+  })
+  if (!put.ok) throw new Error(`uploading the fixture model failed: ${put.status} ${await put.text()}`)
   project.provide('urls', {
     gateway: urls.gateway,
     site: urls.site,
     playground: urls.playground,
     retrieval: urls.retrieval,
+    inference: urls.inference,
   })
   return async () => {
     await stack?.dispose()

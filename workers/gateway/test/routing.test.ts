@@ -102,20 +102,30 @@ describe('routing table', () => {
     expect(through.headers.get('cache-control')).toBe('no-store')
   })
 
-  it('answers 503 naming the missing inference service while it is not bound', async () => {
-    for (const [method, path] of [
-      ['GET', '/api/inference/healthz'],
-      ['POST', '/api/inference/v1/generate'],
-    ] as const) {
-      const res = await gw(path, { method, ...(method === 'POST' ? { body: '{}' } : {}) })
-      expect(res.status).toBe(503)
-      expect(res.headers.get('content-type')).toMatch(/application\/json/)
-      const body = (await res.json()) as { error: { code: string; message: string } }
-      expect(body.error.code).toBe('SERVICE_NOT_BOUND')
-      expect(body.error.message).toContain(
-        'No inference API is bound to this gateway (service binding INFERENCE)',
-      )
-    }
+  it('reaches the inference API through its binding, streams included', async () => {
+    const health = await gw('/api/inference/healthz')
+    expect(health.status).toBe(200)
+    expect(health.headers.get('x-frugal-service')).toBe('inference')
+    const spec = (await (await gw('/api/inference/openapi.json')).json()) as { servers?: { url: string }[] }
+    expect(spec.servers).toEqual([{ url: '/api/inference' }])
+    const body = JSON.stringify({ prompt: 'Fellow-Citizens of the Senate', maxTokens: 3, stream: true })
+    const res = await gw('/api/inference/v1/models/openelm/generate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
+    const text = await res.text()
+    expect(text).toMatch(/event: token/)
+    expect(text).toMatch(/event: done/)
+    const refused = await gw('/api/inference/v1/models/openelm/generate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: '' }),
+    })
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { error: { field: string } }).error.field).toBe('prompt')
   })
 })
 

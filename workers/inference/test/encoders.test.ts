@@ -60,7 +60,7 @@ describe('POST /v1/models/{name}/embed', () => {
     expect(Math.hypot(...e)).toBeCloseTo(1, 5)
     const prefix = full.embeddings[0]!.slice(0, 4)
     const norm = Math.hypot(...prefix)
-    e.forEach((v, i) => expect(v).toBeCloseTo(prefix[i]! / norm, 5))
+    for (const [i, v] of e.entries()) expect(v).toBeCloseTo(prefix[i]! / norm, 5)
   })
 
   it('refuses bad input with a 4xx naming the field', async () => {
