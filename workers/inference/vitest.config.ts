@@ -10,6 +10,15 @@ export default defineConfig({
         cf: false,
         // A token for the upload tests; real deployments set it with `wrangler secret put`.
         bindings: { UPLOAD_TOKEN: 'test-upload-token', MAX_MODEL_BYTES: '2097152' },
+        // No retrieval Worker runs next to these tests (the answers are tested with both Workers
+        // running, in workers/gateway): its binding answers as a retrieval API that is down.
+        serviceBindings: {
+          RETRIEVAL: () =>
+            Response.json(
+              { error: { code: 'STORAGE_UNAVAILABLE', message: 'no retrieval Worker runs in these tests' } },
+              { status: 503 },
+            ),
+        },
       },
     }),
   ],

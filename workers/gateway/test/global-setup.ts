@@ -1,8 +1,8 @@
 // Runs in Node before the tests: builds the site (from the leaderboard's fixture results) and
 // the playground with Astro (scripts/build-apps.ts: skipped when their inputs did not change),
 // starts the Workers together (scripts/dev-stack.ts), uploads a small index set built with the
-// real builder to the retrieval API as "default" and the random-initialised fixture decoder to
-// the inference API as "openelm". The tests get the URLs.
+// real builder to the retrieval API as "default" and the random-initialised fixture decoder and
+// reader to the inference API as "openelm" and "bert-reader". The tests get the URLs.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,13 +63,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     body: new Uint8Array(tar),
   })
   if (!res.ok) throw new Error(`uploading the fixture index failed: ${res.status} ${await res.text()}`)
-  const model = fixtureModelSets().get('openelm')!
-  const put = await fetch(`${urls.inference}/v1/models/openelm`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-tar' },
-    body: new Uint8Array(createTar([...model].map(([name, data]) => ({ name, data })))),
-  })
-  if (!put.ok) throw new Error(`uploading the fixture model failed: ${put.status} ${await put.text()}`)
+  const models = fixtureModelSets()
+  for (const name of ['openelm', 'bert-reader']) {
+    const model = models.get(name)!
+    const put = await fetch(`${urls.inference}/v1/models/${name}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-tar' },
+      body: new Uint8Array(createTar([...model].map(([file, data]) => ({ name: file, data })))),
+    })
+    if (!put.ok)
+      throw new Error(`uploading the fixture model ${name} failed: ${put.status} ${await put.text()}`)
+  }
   project.provide('urls', {
     gateway: urls.gateway,
     site: urls.site,

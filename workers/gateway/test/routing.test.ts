@@ -127,6 +127,45 @@ describe('routing table', () => {
     expect(refused.status).toBe(400)
     expect(((await refused.json()) as { error: { field: string } }).error.field).toBe('prompt')
   })
+
+  it('answers open-domain questions: the inference API retrieves through its binding to the retrieval API', async () => {
+    const ask = (body: object) =>
+      gw('/api/inference/v1/answer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ question: 'tariffs on imported steel', index: 'default', k: 3, ...body }),
+      })
+    const direct = (await (
+      await fetch(`${urls.retrieval}/v1/indexes/default/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'tariffs on imported steel', k: 3 }),
+      })
+    ).json()) as { hits: { id: string }[] }
+    const res = await ask({ route: 'retriever-reader' })
+    expect(res.status, await res.clone().text()).toBe(200)
+    const a = (await res.json()) as {
+      route: string
+      passages: { id: string; text: string }[]
+      answer: { text: string; passage: string; span: { start: number; end: number } }
+      stages: { stage: string; memoryBytes: number; flops?: number }[]
+      trained: boolean
+    }
+    expect(a.route).toBe('retriever-reader')
+    expect(a.passages.map((p) => p.id)).toEqual(direct.hits.map((h) => h.id))
+    expect(a.passages.map((p) => p.id)).toContain(a.answer.passage)
+    expect(a.answer.span.end).toBeGreaterThanOrEqual(a.answer.span.start)
+    expect(a.stages.map((s) => s.stage)).toEqual(['retrieve', 'read'])
+    expect(a.stages[0]!.memoryBytes).toBeGreaterThan(0)
+    expect(a.stages[1]!.flops).toBeGreaterThan(0)
+    expect(a.trained).toBe(false)
+    const only = (await (await ask({ route: 'retriever' })).json()) as { answer?: unknown; stages: unknown[] }
+    expect(only.answer).toBeUndefined()
+    expect(only.stages).toHaveLength(1)
+    const missing = await ask({ index: 'no-such-index' })
+    expect(missing.status).toBe(404)
+    expect(((await missing.json()) as { error: { field: string } }).error.field).toBe('index')
+  })
 })
 
 describe('path rewriting', () => {

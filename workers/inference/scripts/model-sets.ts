@@ -62,7 +62,7 @@ const RANDOM =
 /**
  * The fixture models served under their fixture names, each labelled as random-initialised:
  * the OpenELM decoder with its KV Prediction pair, the VLM (ToMe, PuMer, Victor), the BERT
- * classifier and the Matryoshka embedder.
+ * classifier, the extractive reader and the Matryoshka embedder.
  */
 export function fixtureModelSets(dir = FIXTURES_DIR): Map<string, Map<string, Uint8Array>> {
   return new Map([
@@ -88,6 +88,14 @@ export function fixtureModelSets(dir = FIXTURES_DIR): Map<string, Map<string, Ui
       buildModelSet({
         dir: join(dir, 'bert-classifier'),
         description: `BERT sequence classifier. ${RANDOM}`,
+        trained: false,
+      }),
+    ],
+    [
+      'bert-reader',
+      buildModelSet({
+        dir: join(dir, 'bert-reader'),
+        description: `BERT extractive reader. ${RANDOM}`,
         trained: false,
       }),
     ],

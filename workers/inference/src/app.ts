@@ -14,6 +14,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { endTime, setMetric, startTime, timing } from 'hono/timing'
+import { AnswerBody, AnswerResponse, checkReader, read, retrieve } from './answer.ts'
 import { type AppEnv, DEFAULT_MAX_CONCURRENT_REQUESTS, limitsOf } from './env.ts'
 import { generationResult, runClassify, runEmbed, runVqa, startGeneration } from './run.ts'
 import {
@@ -140,6 +141,24 @@ const embedRoute = createRoute({
   },
 })
 
+const answerRoute = createRoute({
+  method: 'post',
+  path: '/v1/answer',
+  tags: ['inference'],
+  summary:
+    'Open-domain QA over an index of the retrieval API (service binding): retriever only, or retriever + reader',
+  description:
+    'The retrieval API is called through the `RETRIEVAL` service binding. The reader reads the passages as the retrieval API returns them (its snippets around the query words).',
+  request: { body: { ...json(AnswerBody), required: true } },
+  responses: {
+    200: {
+      description: 'The route that ran, the passages, the answer span and time and memory per stage',
+      ...json(AnswerResponse),
+    },
+    ...errors(400, 404, 413, 415, 503, 507),
+  },
+})
+
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/models',
@@ -246,6 +265,7 @@ export function createApp(store = new ModelStore()) {
   app.use('/v1/models/:name/classify', limitBody(TEXT_BODY_BYTES))
   app.use('/v1/models/:name/embed', limitBody(EMBED_BODY_BYTES))
   app.use('/v1/models/:name/vqa', limitBody(VQA_BODY_BYTES))
+  app.use('/v1/answer', limitBody(TEXT_BODY_BYTES))
   app.put(
     '/v1/models/:name',
     requireUploadToken<AppEnv>('frugal-inference'),
@@ -326,6 +346,58 @@ export function createApp(store = new ModelStore()) {
     const res = runEmbed(name, set, c.req.valid('json'))
     setMetric(c, 'embed', res.cost.ms, 'embedding')
     return c.json(res, 200)
+  })
+
+  app.openapi(answerRoute, async (c) => {
+    const body = c.req.valid('json')
+    if (body.route === 'btr-reader') {
+      throw new ApiError(
+        400,
+        'UNSUPPORTED_ROUTE',
+        'route: btr-reader needs a BTR reader with binary passage codes, which no deployed model provides; use retriever or retriever-reader',
+        { field: 'route' },
+      )
+    }
+    // The reader first: a wrong reader is refused before the retrieval API is asked.
+    const reader =
+      body.route === 'retriever-reader'
+        ? await load(c, body.reader).catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 'MODEL_NOT_FOUND')
+              throw new ApiError(404, 'MODEL_NOT_FOUND', `reader: no model named "${body.reader}"`, {
+                field: 'reader',
+              })
+            throw err
+          })
+        : undefined
+    if (reader) checkReader(reader.set)
+    const t0 = performance.now()
+    startTime(c, 'retrieve', 'retrieval API (service binding)')
+    const { passages, memoryBytes } = await retrieve(c.env, body.index, body.question, body.k)
+    endTime(c, 'retrieve')
+    const t1 = performance.now()
+    const stages: { stage: 'retrieve' | 'read'; ms: number; memoryBytes: number; flops?: number }[] = [
+      { stage: 'retrieve', ms: t1 - t0, memoryBytes },
+    ]
+    let answer: ReturnType<typeof read>['answer']
+    if (reader) {
+      const r = read(reader.set, body.question, passages)
+      answer = r.answer
+      const ms = performance.now() - t1
+      setMetric(c, 'read', ms, 'reader')
+      stages.push({ stage: 'read', ms, memoryBytes: reader.set.meta.memoryBytes, flops: r.flops })
+    }
+    return c.json(
+      {
+        route: body.route,
+        question: body.question,
+        index: body.index,
+        passages,
+        ...(answer ? { answer } : {}),
+        stages,
+        ...(reader ? { trained: reader.set.meta.trained } : {}),
+      },
+      200,
+    )
   })
 
   app.openapi(listRoute, async (c) => c.json({ models: await store.list(c.env.MODELS) }, 200))

@@ -5,6 +5,8 @@ import { byteLimit } from '@frugal/worker-shared'
 export interface Bindings {
   /** R2 bucket holding the uploaded model sets. */
   MODELS: R2Bucket
+  /** The retrieval API (service binding), which `POST /v1/answer` retrieves passages from. */
+  RETRIEVAL?: Fetcher
   /** Static assets (`.assets/`): the API reference page's script. */
   ASSETS?: Fetcher
   /** Bearer token that `PUT /v1/models/{name}` requires (`wrangler secret put UPLOAD_TOKEN`). */

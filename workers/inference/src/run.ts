@@ -111,7 +111,13 @@ export function generationResult(
     finishReason: s.finishReason,
     kvPrediction: body.kvPrediction,
     tokens: { prompt: s.promptTokens, completion: s.generatedTokens },
-    timing: { ttftMs: s.ttftMs, tokensPerS: s.tokensPerS, totalMs: s.totalMs },
+    // The isolate's clock has millisecond steps (and on deployed Workers advances only on I/O):
+    // a rate over less than one step would be a division by a clock artefact.
+    timing: {
+      ttftMs: s.ttftMs,
+      tokensPerS: s.totalMs - s.ttftMs >= 1 ? s.tokensPerS : null,
+      totalMs: s.totalMs,
+    },
     flops: { prefill: s.prefillFlops, decode: s.decodeFlops },
     trained: set.meta.trained,
   }
