@@ -84,13 +84,10 @@ export const GenerateResponse = z
     tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
     timing: z.object({
       ttftMs: z.number().openapi({ description: 'Milliseconds to the first token (prefill included)' }),
-      tokensPerS: z
-        .number()
-        .nullable()
-        .openapi({
-          description:
-            "Generated tokens per second after the first; null when the isolate's clock did not advance",
-        }),
+      tokensPerS: z.number().nullable().openapi({
+        description:
+          "Generated tokens per second after the first; null when the isolate's clock did not advance",
+      }),
       totalMs: z.number(),
     }),
     flops: Flops.openapi({ description: 'Multiply-add FLOPs spent in the prefill and in decoding' }),
