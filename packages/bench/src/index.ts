@@ -20,6 +20,7 @@ export {
   ENERGY_METHODS,
   type EnergyMethod,
   parseResult,
+  RESULT_SCHEMA_MINOR,
   RESULT_SCHEMA_VERSION,
   ResultSchema,
   resultJsonSchema,

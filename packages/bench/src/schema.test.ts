@@ -149,6 +149,41 @@ describe('result schema', () => {
     expect(refusal(r).path).toBe('scenario.rate_per_s')
   })
 
+  it('reads minor 1: generation metrics, quality scales, a streaming target (and refuses them without schema_minor 1)', () => {
+    const r = sampleResult()
+    r.schema_minor = 1
+    r.target = { kind: 'http_stream', description: 'POST /v1/models/openelm/generate (stream: true)' }
+    r.metrics.generation = {
+      ttft_ms: { p50: 10, p90: 12, p99: 20, mean: 11 },
+      tpot_ms: { p50: 2, p90: 3, p99: 4, mean: 2.5 },
+      output_tokens_per_s: 400,
+      prompt_tokens_mean: 128,
+      output_tokens_mean: 32,
+      method: 'first SSE token event',
+    }
+    r.metrics.quality = {
+      values: { bits_per_byte: 1.7, accuracy: 0.5 },
+      scales: { bits_per_byte: { direction: 'lower', min: 0, max: null } },
+      method: 'test',
+    }
+    expect(parseResult(JSON.stringify(r), 'r.json')).toEqual(r)
+    const old = structuredClone(r)
+    delete old.schema_minor
+    expect(refusal(old).path).toBe('schema_minor')
+    const badScale = structuredClone(r)
+    badScale.metrics.quality!.scales = { perplexity: { direction: 'lower', min: 1, max: null } }
+    expect(refusal(badScale).path).toBe('metrics.quality.scales.perplexity')
+    const outside = structuredClone(r)
+    outside.metrics.quality!.values.bits_per_byte = -1
+    expect(refusal(outside).path).toBe('metrics.quality.values.bits_per_byte')
+    const order = structuredClone(r)
+    order.metrics.generation!.ttft_ms.p99 = 1
+    expect(refusal(order).path).toMatch(/^metrics\.generation\.ttft_ms/)
+    const future = structuredClone(r)
+    future.schema_minor = 2
+    expect(refusal(future).path).toBe('schema_minor')
+  })
+
   it('keeps the committed JSON Schema in step with the zod schema (run `pnpm run schema`)', () => {
     const committed = JSON.parse(
       readFileSync(new URL('../schema/result.schema.json', import.meta.url), 'utf8'),

@@ -7,6 +7,14 @@ import { BenchError } from './errors.ts'
  */
 export const RESULT_SCHEMA_VERSION = 1
 
+/**
+ * The minor version: fields added without changing the meaning of existing ones. A file declares
+ * the minor version whose fields it uses (`schema_minor`, absent = 0); readers of a higher minor
+ * read it unchanged. 1 added generation metrics (time to first token, time per output token,
+ * tokens/s), quality metric directions and ranges, and the `http_stream` target.
+ */
+export const RESULT_SCHEMA_MINOR = 1
+
 const nonNegative = z.number().finite().nonnegative()
 const positive = z.number().finite().positive()
 const count = z.number().int().nonnegative()
@@ -26,8 +34,10 @@ export type EnergyMethod = (typeof ENERGY_METHODS)[number]
 export const TargetSchema = z
   .object({
     kind: z
-      .enum(['function', 'stdio', 'http'])
-      .describe('in-process function, JSONL stdio program, or HTTP endpoint'),
+      .enum(['function', 'stdio', 'http', 'http_stream'])
+      .describe(
+        'in-process function, JSONL stdio program, HTTP endpoint, or HTTP endpoint streaming server-sent events (the harness sees the first token; minor 1)',
+      ),
     description: z.string().min(1).describe('the command line, URL or function name that was measured'),
   })
   .strict()
@@ -171,12 +181,65 @@ const energySchema = z
   })
   .strict()
 
+/** Which way a quality metric is better, and its range (minor 1); `null` bounds are open. */
+const qualityScaleSchema = z
+  .object({
+    direction: z.enum(['higher', 'lower']).describe('accuracy: higher; bits per byte, perplexity: lower'),
+    min: z.number().finite().nullable().describe('smallest possible value, null when unbounded'),
+    max: z.number().finite().nullable().describe('largest possible value, null when unbounded'),
+  })
+  .strict()
+
 const qualitySchema = z
   .object({
     values: z
       .record(snakeKey, z.number().finite())
-      .describe('e.g. recall_at_10, ndcg_at_10, accuracy, exact_match (fractions in [0, 1])'),
+      .describe(
+        'e.g. recall_at_10, ndcg_at_10, accuracy, exact_match (fractions in [0, 1]); bits_per_byte (lower is better, unbounded) with `scales`',
+      ),
+    scales: z
+      .record(snakeKey, qualityScaleSchema)
+      .optional()
+      .describe('minor 1: direction and range per value; without it a value is a higher-is-better fraction'),
     method: z.string().min(1).describe('how the task computed them, e.g. "exact brute force ground truth"'),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    for (const [key, scale] of Object.entries(q.scales ?? {})) {
+      const value = q.values[key]
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scales', key],
+          message: 'a scale for a value that is not there',
+        })
+        continue
+      }
+      if (scale.min !== null && scale.max !== null && scale.min > scale.max)
+        ctx.addIssue({ code: 'custom', path: ['scales', key], message: 'min exceeds max' })
+      if ((scale.min !== null && value < scale.min) || (scale.max !== null && value > scale.max))
+        ctx.addIssue({ code: 'custom', path: ['values', key], message: 'outside the range its scale gives' })
+    }
+  })
+
+const percentilesSchema = z
+  .object({ p50: nonNegative, p90: nonNegative, p99: nonNegative, mean: nonNegative })
+  .strict()
+  .refine((l) => l.p50 <= l.p90 && l.p90 <= l.p99, { message: 'percentiles must satisfy p50 <= p90 <= p99' })
+
+/** What a text generation run measured per request (minor 1). */
+const generationSchema = z
+  .object({
+    ttft_ms: percentilesSchema.describe('time to first token, from the send to the first token seen'),
+    tpot_ms: percentilesSchema
+      .optional()
+      .describe('time per output token after the first: (last - first token time) / (tokens - 1)'),
+    output_tokens_per_s: nonNegative.describe(
+      'output tokens of all requests / wall time of the measured phase',
+    ),
+    prompt_tokens_mean: nonNegative,
+    output_tokens_mean: nonNegative,
+    method: z.string().min(1).describe('how the first token was seen, e.g. "first SSE token event"'),
   })
   .strict()
 
@@ -194,6 +257,7 @@ export const MetricsSchema = z
     artifact: artifactSchema.optional(),
     energy: energySchema.optional(),
     quality: qualitySchema.optional(),
+    generation: generationSchema.optional(),
   })
   .strict()
 
@@ -252,6 +316,13 @@ export const ResultSchema = z
   .object({
     $schema: z.string().optional(),
     schema_version: z.literal(RESULT_SCHEMA_VERSION),
+    schema_minor: z
+      .number()
+      .int()
+      .min(0)
+      .max(RESULT_SCHEMA_MINOR)
+      .optional()
+      .describe('the minor version whose fields the file uses (absent: 0)'),
     task: slug.describe('e.g. ann, retrieval, worker'),
     dataset: DatasetSchema,
     method: MethodSchema,
@@ -265,6 +336,17 @@ export const ResultSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
+    const minor1 =
+      r.metrics.generation !== undefined ||
+      r.metrics.quality?.scales !== undefined ||
+      r.target.kind === 'http_stream'
+    if (minor1 && (r.schema_minor ?? 0) < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schema_minor'],
+        message: 'generation metrics, quality scales and http_stream targets need schema_minor 1',
+      })
+    }
     if (r.status === 'failed' && !r.error) {
       ctx.addIssue({ code: 'custom', path: ['error'], message: 'a failed result must say why' })
     }
