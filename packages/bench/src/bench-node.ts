@@ -12,6 +12,7 @@ import {
   type BenchResult,
   RESULT_SCHEMA_VERSION,
 } from './schema.ts'
+import { generationMetrics, type StreamTarget } from './stream-target.ts'
 import type { Target } from './target.ts'
 
 /** Options of {@link runBenchmark}. */
@@ -33,7 +34,12 @@ export interface BenchmarkOptions {
   /** Energy provider options; `false` leaves energy out. */
   energy?: Partial<EnergyOptions> | false
   /** Quality metrics computed by the task (e.g. from `onOutputs`), recorded as given. */
-  quality?: () => { values: Record<string, number>; method: string } | undefined
+  quality?: () => BenchMetrics['quality'] | undefined
+  /**
+   * A streaming target (`streamTarget`): the mean prompt length in tokens of the inputs, recorded
+   * with the `generation` metrics measured from its observations of the measured requests.
+   */
+  promptTokensMean?: number
   onProgress?: (done: number, total: number) => void
   onOutputs?: (inputs: readonly unknown[], outputs: readonly unknown[]) => void
   notes?: string
@@ -180,10 +186,27 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
   }
   const quality = outcome.error ? undefined : options.quality?.()
   if (quality) metrics.quality = quality
+  const observations = (target as Partial<StreamTarget>).observations
+  if (target.kind === 'http_stream' && observations && metrics.requests > 0 && !outcome.error) {
+    if (options.promptTokensMean === undefined)
+      throw new BenchError(
+        'INVALID_ARGUMENT',
+        'promptTokensMean: a streaming target records the prompt length',
+      )
+    // Warm-up requests come first; the measured ones are the last `requests` observations.
+    metrics.generation = generationMetrics(
+      observations.slice(-metrics.requests),
+      metrics.wall_time_s,
+      options.promptTokensMean,
+    )
+  }
+  const minor1 =
+    metrics.generation !== undefined || metrics.quality?.scales !== undefined || target.kind === 'http_stream'
 
   const scenario = outcome.scenario
   const result: BenchResult = {
     schema_version: RESULT_SCHEMA_VERSION,
+    ...(minor1 ? { schema_minor: 1 } : {}),
     task: options.task,
     dataset: options.dataset,
     method: options.method,
@@ -194,7 +217,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
     ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message } } : {}),
     provenance: collectProvenance({
       command: options.command ?? process.argv.join(' '),
-      backend: options.backend ?? { function: 'js', stdio: 'process', http: 'http' }[target.kind],
+      backend:
+        options.backend ??
+        { function: 'js', stdio: 'process', http: 'http', http_stream: 'http' }[target.kind],
       seeds: {
         input_order: scenario.seed,
         ...(scenario.name === 'poisson' ? { arrival_schedule: scenario.seed } : {}),

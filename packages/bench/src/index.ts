@@ -35,6 +35,13 @@ export {
   summarizeLatency,
 } from './stats.ts'
 export {
+  generationMetrics,
+  type StreamObservation,
+  type StreamTarget,
+  type StreamTargetOptions,
+  streamTarget,
+} from './stream-target.ts'
+export {
   checkOutputs,
   type FunctionTargetOptions,
   functionTarget,

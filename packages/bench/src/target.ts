@@ -19,7 +19,7 @@ export interface OfflineRun {
  * them, and that queueing is part of the latency.
  */
 export interface Target {
-  readonly kind: 'function' | 'stdio' | 'http'
+  readonly kind: 'function' | 'stdio' | 'http' | 'http_stream'
   /** The command line, URL or function name, recorded in the result. */
   readonly description: string
   /** Sends one batch of inputs; resolves with exactly one output per input. */
