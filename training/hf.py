@@ -40,7 +40,13 @@ def load_bert(dir_: str | Path, **overrides) -> tuple[BertModel, BertConfig]:
     d = {**_fields(BertConfig, read_config(dir_)), **overrides}
     cfg = BertConfig(**d)
     model = BertModel(cfg)
-    missing, unexpected = model.load_state_dict(load_weights(dir_), strict=False)
+    weights = load_weights(dir_)
+    if model.head != "BertModel" and not any(k.startswith("bert.") for k in weights):
+        # A bare encoder (unprefixed names) under a task head.
+        weights = {("bert." + k if not k.startswith(("classifier", "qa_outputs")) else k): v for k, v in weights.items()}
+    elif model.head == "BertModel" and any(k.startswith("bert.") for k in weights):
+        weights = {k[5:]: v for k, v in weights.items() if k.startswith("bert.") and not k.startswith("bert.pooler")}
+    missing, unexpected = model.load_state_dict(weights, strict=False)
     if unexpected:
         raise SystemExit(f"{dir_}: unexpected tensors {unexpected[:4]}")
     return model, cfg
