@@ -69,8 +69,11 @@ class BertEmbeddings(nn.Module):
         self.token_type_embeddings = nn.Embedding(cfg.type_vocab_size, cfg.hidden_size)
         self.LayerNorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
 
-    def forward(self, ids: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
-        pos = torch.arange(ids.shape[1])
+    def forward(
+        self, ids: torch.Tensor, token_type_ids: torch.Tensor, position_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``position_ids`` ``[T]`` default to 0..T-1 (a decomposed reader encodes a passage at an offset)."""
+        pos = torch.arange(ids.shape[1]) if position_ids is None else position_ids
         x = self.word_embeddings(ids) + self.position_embeddings(pos)[None] + self.token_type_embeddings(token_type_ids)
         return self.LayerNorm(x)
 
