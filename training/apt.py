@@ -58,6 +58,7 @@ class AptConfig(RecipeConfig):
     seq: int = 128
     batch: int = 32
     lr: float = 3e-4
+    warmup: int = 10
     lora_lr: float = 2e-3
     lora_r: int = 8
     max_lora_r: int = 64
@@ -325,6 +326,17 @@ def train_method(
             params += list(tr_maps.parameters())
         return torch.optim.AdamW(params, lr=cfg.lora_lr if adapters else cfg.lr, weight_decay=0.01)
 
+    @torch.no_grad()
+    def train_set_loss() -> float:
+        """Cross-entropy on (up to) 256 fixed training messages: the fit, free of minibatch noise."""
+        model.eval()
+        n = min(256, len(ids))
+        x = ids[:n]
+        out = model(x, attention_mask=(x != PAD).long(), probe=probe)
+        model.train()
+        return nn.functional.cross_entropy(out["logits"].float(), labels[:n]).item()
+
+    fit_before = train_set_loss()
     opt = make_opt()
     prunings_done = 0
     t_start = run.elapsed()
@@ -338,7 +350,7 @@ def train_method(
         if frac >= 1:
             break
         base_lr = cfg.lora_lr if adapters else cfg.lr
-        warm = min(1.0, (step + 1) / 10)
+        warm = min(1.0, (step + 1) / max(1, cfg.warmup))
         for g in opt.param_groups:
             g["lr"] = base_lr * warm * (max(0.0, (1 - frac) / 0.2) if frac > 0.8 else 1.0)
         idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
@@ -415,7 +427,10 @@ def train_method(
             # Dropped blocks fade out (mask decay), kept ones are restored.
             probe.head_mask = torch.where(keep_h > 0, torch.ones_like(keep_h), (probe.head_mask - cfg.mask_decay).clamp(min=0))
             probe.ffn_mask = torch.where(keep_f > 0, torch.ones_like(keep_f), (probe.ffn_mask - cfg.mask_decay).clamp(min=0))
-    stats = {"steps": step, "first_loss": first, "final_loss": lv if first is not None else None}
+    fit_after = train_set_loss()
+    run.log("fit", method=method, density=density, before=round(fit_before, 4), after=round(fit_after, 4))
+    stats = {"steps": step, "first_loss": first, "final_loss": lv if first is not None else None,
+             "train_set_loss_before": fit_before, "train_set_loss_after": fit_after}
     if method == "apt":
         probe.head_mask, probe.ffn_mask = keep_h, keep_f
         probe.capture = False

@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     model.train()
     while not run.done():
         for g in opt.param_groups:
-            g["lr"] = cfg.lr * min(1.0, (run.step + 1) / 20) * (max(0.0, (1 - run.fraction()) / 0.2) if run.fraction() > 0.8 else 1.0)
+            g["lr"] = cfg.lr * min(1.0, (run.step + 1) / max(1, cfg.warmup)) * (max(0.0, (1 - run.fraction()) / 0.2) if run.fraction() > 0.8 else 1.0)
         a, b = pairs()
         with autocast(cfg):
             loss = loss_fn(a, b)

@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
             if frac >= 1:
                 break
             for g in opt.param_groups:
-                g["lr"] = cfg.lr * min(1.0, (step + 1) / 20) * (max(0.0, (1 - frac) / 0.2) if frac > 0.8 else 1.0)
+                g["lr"] = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup)) * (max(0.0, (1 - frac) / 0.2) if frac > 0.8 else 1.0)
             idx = torch.randint(0, len(tr.q), (cfg.batch,), generator=gen)
             with autocast(cfg):
                 loss, task = loss_fn(model, idx)

@@ -34,6 +34,7 @@ class RecipeConfig:
     export: str = ""
     budget_minutes: float = 10.0
     max_steps: int = 0
+    warmup: int = 20
     seed: int = 0
     resume: bool = False
     smoke: bool = False
