@@ -11,20 +11,17 @@ export function relaxedSimd(): i32 {
 // ---- helpers --------------------------------------------------------------------------------
 
 /** a·b + c; one fused instruction where relaxed SIMD is enabled. */
-// @ts-expect-error: decorator
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
   return f32x4.add(f32x4.mul(a, b), c)
 }
 
-// @ts-expect-error: decorator
 function hsum(v: v128): f32 {
   return (
     f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
   )
 }
 
-// @ts-expect-error: decorator
 function hmax(v: v128): f32 {
   return max(
     max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
@@ -34,10 +31,11 @@ function hmax(v: v128): f32 {
 
 /**
  * e^x on four lanes (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-5 polynomial, 2^n by
- * building the exponent bits). Relative error below 2e-7 on [-87, 88]; inputs are clamped.
+ * building the exponent bits). Relative error below 2e-7 on [-87, 88]; 0 below, clamped above.
  */
-// @ts-expect-error: decorator
 function vexp(x: v128): v128 {
+  // Below ln(FLT_MIN) the result is 0 (as f64 Math.exp rounds to f32), not a clamped denormal.
+  const under = f32x4.lt(x, f32x4.splat(-87.33654))
   x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.72283))
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(<f32>Math.LOG2E)))
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)))
@@ -51,7 +49,7 @@ function vexp(x: v128): v128 {
   const r2 = f32x4.mul(r, r)
   p = madd(p, r2, f32x4.add(r, f32x4.splat(1.0)))
   const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23)
-  return f32x4.mul(p, pow2n)
+  return v128.andnot(f32x4.mul(p, pow2n), under)
 }
 
 /** Exported for the host's tests: e^x of `n` floats in place (n a multiple of 4). */
@@ -86,7 +84,6 @@ export function packWeights(wPtr: usize, outDim: i32, inDim: i32, dstPtr: usize)
   }
 }
 
-// @ts-expect-error: decorator
 function storeRow8(outRow: usize, o0: i32, outDim: i32, a: v128, b: v128, biasPtr: usize): void {
   if (biasPtr) {
     a = f32x4.add(a, v128.load(biasPtr + ((<usize>o0) << 2)))
@@ -305,7 +302,9 @@ export function rope(
     const pos = <f32>load<i32>(positionsPtr + ((<usize>t) << 2))
     for (let i = 0; i < half; i++) {
       // inv_freq in f32 as PyTorch computes it; the angle product in f32 too.
-      const invFreq = <f32>1 / Mathf.pow(theta, <f32>(i << 1) / <f32>headDim)
+      const e = <f32>(i << 1) / <f32>headDim
+      const power = <f32>(<f64>theta ** <f64>e)
+      const invFreq = <f32>(1.0 / <f64>power)
       const a = pos * invFreq
       store<f32>(cosPtr + ((<usize>i) << 2), <f32>Math.cos(<f64>a))
       store<f32>(sinPtr + ((<usize>i) << 2), <f32>Math.sin(<f64>a))
@@ -339,7 +338,6 @@ export function rope(
 
 // ---- activations ------------------------------------------------------------------------------
 
-// @ts-expect-error: decorator
 function vsilu(x: v128): v128 {
   return f32x4.div(x, f32x4.add(f32x4.splat(1), vexp(f32x4.neg(x))))
 }
@@ -422,15 +420,16 @@ export function gelu(ptr: usize, n: i32): void {
   }
 }
 
-// ---- attention --------------------------------------------------------------------------------
+// ---- attention ----------------------------------------------------------------------------------
 
 /**
- * Scaled dot-product attention with grouped-query heads and a causal mask.
- * q `[qLen, qHeads·headDim]` (row stride `qStride` floats), k/v `[kvLen, kvHeads·headDim]`
- * (row stride `kvStride`), out `[qLen, qHeads·headDim]` (stride `qStride`). Query head h uses
- * kv head `h / (qHeads/kvHeads)`. With `causal`, query i sees keys `0 … pastLen + i`
- * (`pastLen = kvLen − qLen`). `biasPtr` (0 = none) adds one float per key to the scores
- * (e.g. ToMe's log-size). `scratchPtr` holds kvLen floats. headDim must be a multiple of 4.
+ * Scaled dot-product attention, `softmax(q·kᵀ/√headDim + keyBias)·v` per head, with grouped-query
+ * heads and masking by position. q and out are `[qLen, qHeads·headDim]`, k and v
+ * `[kvLen, kvHeads·headDim]`; query head h reads kv head `h / (qHeads/kvHeads)`. With position
+ * arrays (`qPosPtr`, `kPosPtr`: one i32 per row; 0 = none), query i sees key j only if
+ * `kPos[j] <= qPos[i]`. `biasPtr` (0 = none) adds one float per key. `probsPtr` (0 = none)
+ * receives the probabilities `[qHeads, qLen, kvLen]`, 0 where masked. `scratchPtr` holds kvLen
+ * + 4 floats. headDim must be a multiple of 4. out must not overlap q.
  */
 export function attention(
   qPtr: usize,
@@ -442,25 +441,30 @@ export function attention(
   qHeads: i32,
   kvHeads: i32,
   headDim: i32,
-  qStride: i32,
-  kvStride: i32,
-  scale: f32,
-  causal: i32,
+  qPosPtr: usize,
+  kPosPtr: usize,
   biasPtr: usize,
+  probsPtr: usize,
   scratchPtr: usize,
 ): void {
   const group = qHeads / kvHeads
-  const past = kvLen - qLen
+  const scale = <f32>(1.0 / Math.sqrt(<f64>headDim))
   const vscale = f32x4.splat(scale)
-  const kvRow = (<usize>kvStride) << 2
+  const ninf = f32x4.splat(-Infinity)
+  const masked = qPosPtr !== 0 && kPosPtr !== 0
+  const qStride = (<usize>(qHeads * headDim)) << 2
+  const kvRow = (<usize>(kvHeads * headDim)) << 2
   for (let h = 0; h < qHeads; h++) {
     const kvOff = (<usize>((h / group) * headDim)) << 2
     const qOff = (<usize>(h * headDim)) << 2
     for (let i = 0; i < qLen; i++) {
-      const q = qPtr + ((<usize>i * <usize>qStride) << 2) + qOff
-      const n = causal ? min(kvLen, past + i + 1) : kvLen
-      // Scores, four keys at a time (one accumulator per key, summed horizontally at the end).
-      let mx = f32x4.splat(-Infinity)
+      const q = qPtr + <usize>i * qStride + qOff
+      const qpos = masked ? load<i32>(qPosPtr + ((<usize>i) << 2)) : 0
+      const vqpos = i32x4.splat(qpos)
+      // Keys after the last visible one are skipped entirely (the causal prefix case).
+      let n = kvLen
+      if (masked) while (n > 0 && load<i32>(kPosPtr + ((<usize>(n - 1)) << 2)) > qpos) n--
+      let mx = ninf
       let j = 0
       const n4 = n & ~3
       for (; j < n4; j += 4) {
@@ -468,10 +472,10 @@ export function attention(
         const k1 = k0 + kvRow
         const k2 = k1 + kvRow
         const k3 = k2 + kvRow
-        let s0 = f32x4.splat(0),
-          s1 = f32x4.splat(0),
-          s2 = f32x4.splat(0),
-          s3 = f32x4.splat(0)
+        let s0 = f32x4.splat(0)
+        let s1 = f32x4.splat(0)
+        let s2 = f32x4.splat(0)
+        let s3 = f32x4.splat(0)
         for (let d = 0; d < headDim; d += 4) {
           const off = (<usize>d) << 2
           const qv = v128.load(q + off)
@@ -480,57 +484,66 @@ export function attention(
           s2 = madd(qv, v128.load(k2 + off), s2)
           s3 = madd(qv, v128.load(k3 + off), s3)
         }
-        // Transpose-add: lanes of the result are the four keys' dot products.
-        const t01lo = i32x4.shuffle(s0, s1, 0, 4, 1, 5)
-        const t01hi = i32x4.shuffle(s0, s1, 2, 6, 3, 7)
-        const t23lo = i32x4.shuffle(s2, s3, 0, 4, 1, 5)
-        const t23hi = i32x4.shuffle(s2, s3, 2, 6, 3, 7)
-        const u01 = f32x4.add(t01lo, t01hi)
-        const u23 = f32x4.add(t23lo, t23hi)
-        let dots = f32x4.add(i64x2.shuffle(u01, u23, 0, 2), i64x2.shuffle(u01, u23, 1, 3))
-        dots = f32x4.mul(dots, vscale)
+        // Transpose-add: the lanes of `dots` are the four keys' dot products.
+        const u01 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7))
+        const u23 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7))
+        let dots = f32x4.mul(f32x4.add(i64x2.shuffle(u01, u23, 0, 2), i64x2.shuffle(u01, u23, 1, 3)), vscale)
         if (biasPtr) dots = f32x4.add(dots, v128.load(biasPtr + ((<usize>j) << 2)))
+        if (masked)
+          dots = v128.bitselect(ninf, dots, i32x4.gt_s(v128.load(kPosPtr + ((<usize>j) << 2)), vqpos))
         v128.store(scratchPtr + ((<usize>j) << 2), dots)
         mx = f32x4.max(mx, dots)
       }
       let m = hmax(mx)
       for (; j < n; j++) {
-        const k0 = kPtr + <usize>j * kvRow + kvOff
-        let s = f32x4.splat(0)
-        for (let d = 0; d < headDim; d += 4)
-          s = madd(v128.load(q + ((<usize>d) << 2)), v128.load(k0 + ((<usize>d) << 2)), s)
-        let v = hsum(s) * scale
-        if (biasPtr) v += load<f32>(biasPtr + ((<usize>j) << 2))
+        let v: f32 = -Infinity
+        if (!masked || load<i32>(kPosPtr + ((<usize>j) << 2)) <= qpos) {
+          const k0 = kPtr + <usize>j * kvRow + kvOff
+          let s = f32x4.splat(0)
+          for (let d = 0; d < headDim; d += 4)
+            s = madd(v128.load(q + ((<usize>d) << 2)), v128.load(k0 + ((<usize>d) << 2)), s)
+          v = hsum(s) * scale
+          if (biasPtr) v += load<f32>(biasPtr + ((<usize>j) << 2))
+        }
         store<f32>(scratchPtr + ((<usize>j) << 2), v)
         m = max(m, v)
       }
-      // Softmax weights.
+      // Softmax weights; masked keys get exactly 0.
       const vm = f32x4.splat(m)
       let sumv = f32x4.splat(0)
       j = 0
       for (; j < n4; j += 4) {
         const p = scratchPtr + ((<usize>j) << 2)
-        const e = vexp(f32x4.sub(v128.load(p), vm))
+        const s = v128.load(p)
+        const e = v128.bitselect(f32x4.splat(0), vexp(f32x4.sub(s, vm)), f32x4.eq(s, ninf))
         v128.store(p, e)
         sumv = f32x4.add(sumv, e)
       }
       let sum = hsum(sumv)
       for (; j < n; j++) {
         const p = scratchPtr + ((<usize>j) << 2)
-        const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(p) - m)), 0)
+        const s = load<f32>(p)
+        const e = s === -Infinity ? <f32>0 : f32x4.extract_lane(vexp(f32x4.splat(s - m)), 0)
         store<f32>(p, e)
         sum += e
       }
-      const inv = <f32>1 / sum
-      // out = Σ_j p_j v_j, headDim in chunks of 16 floats kept in registers.
-      const o = outPtr + ((<usize>i * <usize>qStride) << 2) + qOff
+      const inv: f32 = sum > 0 ? <f32>1 / sum : 0
+      const vinv = f32x4.splat(inv)
+      if (probsPtr) {
+        const row = probsPtr + (((<usize>h * <usize>qLen + <usize>i) * <usize>kvLen) << 2)
+        for (let jj = 0; jj < n; jj++)
+          store<f32>(row + ((<usize>jj) << 2), load<f32>(scratchPtr + ((<usize>jj) << 2)) * inv)
+        for (let jj = n; jj < kvLen; jj++) store<f32>(row + ((<usize>jj) << 2), 0)
+      }
+      // out = Σ_j p_j v_j, headDim in chunks of 16 floats held in registers.
+      const o = outPtr + <usize>i * qStride + qOff
       for (let d = 0; d < headDim; d += 16) {
         const off = (<usize>d) << 2
         const full = d + 16 <= headDim
-        let a0 = f32x4.splat(0),
-          a1 = f32x4.splat(0),
-          a2 = f32x4.splat(0),
-          a3 = f32x4.splat(0)
+        let a0 = f32x4.splat(0)
+        let a1 = f32x4.splat(0)
+        let a2 = f32x4.splat(0)
+        let a3 = f32x4.splat(0)
         let vr = vPtr + kvOff + off
         for (let jj = 0; jj < n; jj++) {
           const p = v128.load32_splat(scratchPtr + ((<usize>jj) << 2))
@@ -545,7 +558,6 @@ export function attention(
           }
           vr += kvRow
         }
-        const vinv = f32x4.splat(inv)
         v128.store(o + off, f32x4.mul(a0, vinv))
         if (full) {
           v128.store(o + off, f32x4.mul(a1, vinv), 16)
@@ -557,6 +569,62 @@ export function attention(
         }
       }
     }
+  }
+}
+
+/** In-place softmax over each of `rows` rows of `cols` floats. */
+export function softmax(ptr: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3
+  for (let r = 0; r < rows; r++) {
+    const x = ptr + ((<usize>r * <usize>cols) << 2)
+    let mx = f32x4.splat(-Infinity)
+    let i = 0
+    for (; i < c4; i += 4) mx = f32x4.max(mx, v128.load(x + ((<usize>i) << 2)))
+    let m = hmax(mx)
+    for (; i < cols; i++) m = max(m, load<f32>(x + ((<usize>i) << 2)))
+    const vm = f32x4.splat(m)
+    let sv = f32x4.splat(0)
+    i = 0
+    for (; i < c4; i += 4) {
+      const p = x + ((<usize>i) << 2)
+      const e = vexp(f32x4.sub(v128.load(p), vm))
+      v128.store(p, e)
+      sv = f32x4.add(sv, e)
+    }
+    let sum = hsum(sv)
+    for (; i < cols; i++) {
+      const p = x + ((<usize>i) << 2)
+      const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(p) - m)), 0)
+      store<f32>(p, e)
+      sum += e
+    }
+    const inv = f32x4.splat(<f32>1 / sum)
+    i = 0
+    for (; i < c4; i += 4) {
+      const p = x + ((<usize>i) << 2)
+      v128.store(p, f32x4.mul(v128.load(p), inv))
+    }
+    for (; i < cols; i++) {
+      const p = x + ((<usize>i) << 2)
+      store<f32>(p, load<f32>(p) / sum)
+    }
+  }
+}
+
+/** In-place `x·σ(1.702x)` (OpenAI CLIP's quick GELU). */
+export function quickGelu(ptr: usize, n: i32): void {
+  const n4 = n & ~3
+  let i = 0
+  const c = f32x4.splat(-1.702)
+  for (; i < n4; i += 4) {
+    const p = ptr + ((<usize>i) << 2)
+    const x = v128.load(p)
+    v128.store(p, f32x4.div(x, f32x4.add(f32x4.splat(1), vexp(f32x4.mul(x, c)))))
+  }
+  for (; i < n; i++) {
+    const p = ptr + ((<usize>i) << 2)
+    const x = load<f32>(p)
+    store<f32>(p, x / (<f32>1 + f32x4.extract_lane(vexp(f32x4.splat(<f32>-1.702 * x)), 0)))
   }
 }
 

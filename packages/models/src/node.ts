@@ -1,5 +1,5 @@
 export { FIXTURE_MODELS, FIXTURES_DIR, fixtureReference, loadFixture, maxAbsDiff } from './fixtures-node.ts'
-export { loadWasmKernels } from './kernels/wasm-node.ts'
+export { enableWasmKernels, loadWasmKernels } from './kernels/wasm-node.ts'
 export {
   findKvPredictorDir,
   findModels,

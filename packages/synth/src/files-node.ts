@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { SynthError } from './errors.ts'
 import { type FactWorld, factWorldFiles } from './facts.ts'
@@ -16,7 +16,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   await rename(tmp, file)
 }
 
-/** Writes `scenes.jsonl` (one record a line) and, for records that carry one, `images/<id>.png`. */
+/**
+ * Writes `scenes.jsonl` (one record a line, streamed to disk) and, for records that carry one,
+ * `images/<id>.png`. The JSONL file appears under its name only once complete.
+ */
 export async function writeSceneRecords(
   dir: string,
   records:
@@ -24,13 +27,24 @@ export async function writeSceneRecords(
     | Iterable<{ record: SceneRecord; png?: Uint8Array }>,
 ): Promise<number> {
   await mkdir(join(dir, 'images'), { recursive: true })
-  const lines: string[] = []
-  for await (const { record, png } of records) {
-    if (png) await writeFile(join(dir, 'images', `${record.id}.png`), png)
-    lines.push(JSON.stringify({ ...record, image: png ? `images/${record.id}.png` : null }))
+  const file = join(dir, 'scenes.jsonl')
+  const tmp = `${file}.tmp-${process.pid}`
+  const out = await open(tmp, 'w')
+  let count = 0
+  try {
+    for await (const { record, png } of records) {
+      if (png) await writeFile(join(dir, 'images', `${record.id}.png`), png)
+      await out.write(`${JSON.stringify({ ...record, image: png ? `images/${record.id}.png` : null })}\n`)
+      count++
+    }
+  } catch (error) {
+    await out.close()
+    await rm(tmp, { force: true })
+    throw error
   }
-  await writeFileAtomic(join(dir, 'scenes.jsonl'), lines.length ? `${lines.join('\n')}\n` : '')
-  return lines.length
+  await out.close()
+  await rename(tmp, file)
+  return count
 }
 
 export interface WriteScenesOptions {

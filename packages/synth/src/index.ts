@@ -69,7 +69,7 @@ export {
   predicatesBetween,
   type Relation,
 } from './relations.ts'
-export { objectColours, type RenderResult, type RgbImage, renderScene } from './render.ts'
+export { objectColours, type RenderResult, type RgbImage, renderScene, toRgba } from './render.ts'
 export {
   ALL_COMBOS,
   BACKGROUND_PATTERNS,

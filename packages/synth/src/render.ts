@@ -62,6 +62,7 @@ function paintBackground(buffer: Float32Array, width: number, height: number, bg
   const cos = Math.cos(bg.angle)
   const sin = Math.sin(bg.angle)
   const diag = Math.hypot(width, height)
+  const at = (i: number, j: number) => lattice[j * gw + i]!
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       let d: number
@@ -72,7 +73,6 @@ function paintBackground(buffer: Float32Array, width: number, height: number, bg
         const iy = Math.floor(gy)
         const fx = gx - ix
         const fy = gy - iy
-        const at = (i: number, j: number) => lattice[j * gw + i]!
         d =
           (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) +
           (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy
@@ -165,3 +165,19 @@ function paintObject(
 }
 
 const clamp = (v: number): number => (v < 0 ? 0 : Math.min(v, 255))
+
+/**
+ * The image as RGBA with opaque alpha, the layout of a browser `ImageData`:
+ * `new ImageData(toRgba(image), image.width, image.height)`.
+ */
+export function toRgba(image: RgbImage): Uint8ClampedArray {
+  const n = image.width * image.height
+  const out = new Uint8ClampedArray(n * 4)
+  for (let i = 0; i < n; i++) {
+    out[4 * i] = image.data[3 * i]!
+    out[4 * i + 1] = image.data[3 * i + 1]!
+    out[4 * i + 2] = image.data[3 * i + 2]!
+    out[4 * i + 3] = 255
+  }
+  return out
+}

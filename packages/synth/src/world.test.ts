@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decodePng, encodePng } from './png.ts'
 import { QA_TYPES, type QaItem, YES_NO_TYPES } from './qa.ts'
 import { AXIS_MARGIN, NEXT_TO_GAP } from './relations.ts'
-import { renderScene } from './render.ts'
+import { renderScene, toRgba } from './render.ts'
 import type { SceneGraph, SceneObject } from './scene.ts'
 import { COLOURS, PLURAL, SHAPES, SIZE_RADIUS, SIZES, TEXTURES } from './vocab.ts'
 import { generateGraph, generateSample, type SceneSample, type Split } from './world.ts'
@@ -133,6 +133,13 @@ describe('rendering', () => {
     const back = decodePng(png)
     expect([back.width, back.height]).toEqual([64, 48])
     expect(back.data).toEqual(image.data)
+  })
+
+  it('converts to RGBA for a browser ImageData', () => {
+    const image = renderScene(generateGraph({ seed: 1, split: 'train', index: 3 }))
+    const rgba = toRgba(image)
+    expect(rgba.length).toBe(96 * 96 * 4)
+    expect([...rgba.slice(400, 404)]).toEqual([...image.data.slice(300, 303), 255])
   })
 
   it('refuses bytes that are not a PNG', () => {

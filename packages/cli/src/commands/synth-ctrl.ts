@@ -15,14 +15,26 @@ import { createProgress } from '../progress.ts'
 import { flag, outDir, SynthFlagError, synthGuarded } from './synth.ts'
 
 const ctrlArgs = {
-  in: { type: 'string', description: 'A scenes folder (scenes.jsonl + images/) to edit', valueHint: 'DIR' },
+  in: {
+    type: 'string',
+    description: 'A scenes folder (scenes.jsonl + images/) to edit (required)',
+    valueHint: 'DIR',
+  },
   policy: {
     type: 'string',
-    description: 'Control policy JSON: {"seed": 1, "ops": [...]}',
+    description: 'Control policy JSON: {"seed": 1, "ops": [...]} (required)',
     valueHint: 'FILE',
   },
-  path: { type: 'string', description: `Synthesis path: ${SYNTHESIS_PATHS.join(' | ')}`, valueHint: 'PATH' },
-  out: { type: 'string', description: 'Output folder: scenes.jsonl, images/, report.json', valueHint: 'DIR' },
+  path: {
+    type: 'string',
+    description: `Synthesis path: ${SYNTHESIS_PATHS.join(' | ')} (required)`,
+    valueHint: 'PATH',
+  },
+  out: {
+    type: 'string',
+    description: 'Output folder: scenes.jsonl, images/, report.json (required)',
+    valueHint: 'DIR',
+  },
   filter: {
     type: 'boolean',
     default: false,

@@ -80,9 +80,13 @@ export function outDir(args: SynthArgs): string {
 }
 
 const scenesArgs = {
-  n: { type: 'string', description: 'Number of scenes', valueHint: 'N' },
-  seed: { type: 'string', description: 'World seed (same seed, same bytes)', valueHint: 'S' },
-  out: { type: 'string', description: 'Output folder: scenes.jsonl + images/<id>.png', valueHint: 'DIR' },
+  n: { type: 'string', description: 'Number of scenes (required)', valueHint: 'N' },
+  seed: { type: 'string', description: 'World seed; same seed, same bytes (required)', valueHint: 'S' },
+  out: {
+    type: 'string',
+    description: 'Output folder: scenes.jsonl + images/<id>.png (required)',
+    valueHint: 'DIR',
+  },
   split: { type: 'string', description: `Split: ${SPLITS.join(' | ')} (default train; seeds never overlap)` },
   size: { type: 'string', description: 'Image width and height in pixels (default 96)', valueHint: 'PX' },
   'long-tail': {
@@ -153,11 +157,15 @@ const scenesCommand = defineCommand({
 const factsArgs = {
   entities: {
     type: 'string',
-    description: 'Number of entities (one passage each), at least 12',
+    description: 'Number of entities (one passage each), at least 12 (required)',
     valueHint: 'N',
   },
-  seed: { type: 'string', description: 'World seed (same seed, same bytes)', valueHint: 'S' },
-  out: { type: 'string', description: 'Output folder (BEIR layout + answers.jsonl)', valueHint: 'DIR' },
+  seed: { type: 'string', description: 'World seed; same seed, same bytes (required)', valueHint: 'S' },
+  out: {
+    type: 'string',
+    description: 'Output folder: BEIR layout + answers.jsonl (required)',
+    valueHint: 'DIR',
+  },
   questions: { type: 'string', description: 'Number of questions (default: one per entity)', valueHint: 'N' },
 } as const satisfies ArgsDef
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { useWasmKernels } from './index.ts'
 
 /**
  * Compiles the WASM SIMD kernels shipped with the package: `asm/kernels-relaxed.wasm` (fused
@@ -11,4 +12,12 @@ export async function loadWasmKernels(options: { relaxed?: boolean } = {}): Prom
   const relaxed = options.relaxed ?? WebAssembly.validate(relaxedBytes)
   if (relaxed) return WebAssembly.compile(relaxedBytes)
   return WebAssembly.compile(await readFile(new URL('../../asm/kernels.wasm', import.meta.url)))
+}
+
+/**
+ * Loads the shipped kernels ({@link loadWasmKernels}) and runs every model on them; returns a
+ * function that restores the previous kernels.
+ */
+export async function enableWasmKernels(options: { relaxed?: boolean } = {}): Promise<() => void> {
+  return useWasmKernels(await loadWasmKernels(options))
 }

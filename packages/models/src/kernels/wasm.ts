@@ -1,8 +1,11 @@
 import { ModelError } from '../errors.ts'
+import { attention as tsAttention, rope as tsRope } from './ts.ts'
+import type { AttentionParams, Kernels } from './types.ts'
 
 /** The exports of `asm/kernels.wasm` / `asm/kernels-relaxed.wasm` (see `asm/kernels.ts`). */
 interface KernelExports {
   memory: WebAssembly.Memory
+  relaxedSimd(): number
   expInPlace(ptr: number, n: number): void
   packWeights(wPtr: number, outDim: number, inDim: number, dstPtr: number): void
   linearPacked(
@@ -35,8 +38,10 @@ interface KernelExports {
     tablePtr: number,
   ): void
   silu(ptr: number, n: number): void
-  swiglu(xPtr: number, rows: number, ffn: number, outPtr: number): void
   gelu(ptr: number, n: number): void
+  quickGelu(ptr: number, n: number): void
+  softmax(ptr: number, rows: number, cols: number): void
+  swiglu(xPtr: number, rows: number, ffn: number, outPtr: number): void
   attention(
     qPtr: number,
     kPtr: number,
@@ -47,18 +52,17 @@ interface KernelExports {
     qHeads: number,
     kvHeads: number,
     headDim: number,
-    qStride: number,
-    kvStride: number,
-    scale: number,
-    causal: number,
+    qPosPtr: number,
+    kPosPtr: number,
     biasPtr: number,
+    probsPtr: number,
     scratchPtr: number,
   ): void
   add(aPtr: number, bPtr: number, n: number, outPtr: number): void
-  relaxedSimd(): number
 }
 
 const KERNELS = [
+  'relaxedSimd',
   'expInPlace',
   'packWeights',
   'linearPacked',
@@ -66,31 +70,19 @@ const KERNELS = [
   'layerNorm',
   'rope',
   'silu',
-  'swiglu',
   'gelu',
+  'quickGelu',
+  'softmax',
+  'swiglu',
   'attention',
   'add',
-  'relaxedSimd',
 ] as const
 
 const PAGE = 65536
 /** The first page belongs to the module's own data (AssemblyScript's constants and tables). */
 const BASE = PAGE
-
-/** Shape and options of {@link WasmKernels.attention}. */
-export interface AttentionShape {
-  qLen: number
-  kvLen: number
-  qHeads: number
-  kvHeads: number
-  headDim: number
-  /** Multiplier of QKᵀ (usually `1/√headDim`). */
-  scale: number
-  /** Query i sees keys `0 … kvLen − qLen + i` (default true). */
-  causal?: boolean
-  /** `[kvLen]` added to every query's scores before the softmax (ToMe's log-size). */
-  bias?: Float32Array
-}
+/** Packed weights beyond this many bytes make the cache start over (wasm32 memory is at most 4 GiB). */
+const DEFAULT_MAX_WEIGHT_BYTES = 1 << 30
 
 const align16 = (n: number) => (n + 15) & ~15
 
@@ -98,27 +90,37 @@ function check(cond: boolean, message: string): void {
   if (!cond) throw new ModelError('INVALID_ARGUMENT', message)
 }
 
+interface Packed {
+  ptr: number
+  inDim: number
+  outDim: number
+}
+
 /**
  * The WASM SIMD kernels of @frugal/models over one instance of the module (its own linear
- * memory). The operations take and return ordinary typed arrays with the same signatures as
- * the TypeScript kernels; weights given to {@link linear} are packed into the module's
- * memory on first use and reused by identity afterwards (treat a weight array as immutable
- * once used; {@link clearWeights} forgets them all). Activations are copied in and out per
- * call, which costs far less than the arithmetic.
+ * memory), with the signatures of the TypeScript kernels ({@link Kernels}). A weight given to
+ * {@link linear} is packed into the module's memory on first use and found again by its place
+ * in its buffer (so views of one buffer work too); treat weights as immutable once used, or
+ * call {@link clearWeights}. Activations are copied in and out per call, which costs far less
+ * than the arithmetic.
  *
  * The module is passed in precompiled: in workerd import it
- * (`import kernels from '@frugal/models/kernels.wasm'`), in Node use `loadWasmKernels()`
- * from `@frugal/models/node`, in a browser `WebAssembly.compileStreaming(fetch(url))`.
+ * (`import kernels from '@frugal/models/kernels.wasm'`), in Node use `loadWasmKernels()` from
+ * `@frugal/models/node`, in a browser `WebAssembly.compileStreaming(fetch(url))`.
+ *
+ * @example
+ * useKernels(new WasmKernels(await loadWasmKernels()).kernels()) // every model now runs on WASM
  */
 export class WasmKernels {
-  /** Whether this module uses relaxed-SIMD fused multiply-adds. */
+  /** Whether this build uses relaxed-SIMD fused multiply-adds. */
   readonly relaxed: boolean
   readonly #x: KernelExports
-  #packed = new WeakMap<Float32Array, { ptr: number; inDim: number; outDim: number }>()
+  readonly #maxWeightBytes: number
+  #packed = new WeakMap<ArrayBufferLike, Map<string, Packed>>()
   /** End of the packed weights; per-call scratch starts here. */
   #top = BASE
 
-  constructor(module: WebAssembly.Module) {
+  constructor(module: WebAssembly.Module, options: { maxWeightBytes?: number } = {}) {
     check(module instanceof WebAssembly.Module, 'expected a compiled WebAssembly.Module of kernels.wasm')
     const exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports
     for (const k of KERNELS) {
@@ -131,7 +133,24 @@ export class WasmKernels {
     }
     check(exports.memory instanceof WebAssembly.Memory, 'the WebAssembly module exports no memory')
     this.#x = exports
+    this.#maxWeightBytes = options.maxWeightBytes ?? DEFAULT_MAX_WEIGHT_BYTES
     this.relaxed = exports.relaxedSimd() === 1
+  }
+
+  /** The operations as a {@link Kernels} object for `useKernels` (bound to this instance). */
+  kernels(): Kernels {
+    return {
+      linear: this.linear.bind(this),
+      rmsNorm: this.rmsNorm.bind(this),
+      layerNorm: this.layerNorm.bind(this),
+      softmax: this.softmax.bind(this),
+      silu: this.silu.bind(this),
+      gelu: this.gelu.bind(this),
+      quickGelu: this.quickGelu.bind(this),
+      swiglu: this.swiglu.bind(this),
+      rope: this.rope.bind(this),
+      attention: this.attention.bind(this),
+    }
   }
 
   /** Makes sure the memory reaches byte `end`; views of the memory must be taken after this. */
@@ -140,18 +159,18 @@ export class WasmKernels {
     if (end > have) this.#x.memory.grow(Math.ceil((end - have) / PAGE))
   }
 
-  /** Copies arrays into scratch after the weights; returns their byte offsets. */
-  #stage(arrays: (Float32Array | Int32Array | number)[]): number[] {
+  /** Copies arrays (or reserves `n` floats for a number) into scratch after the weights; returns their offsets. */
+  #stage(arrays: (Float32Array | Int32Array | number | undefined)[]): number[] {
     const ptrs: number[] = []
     let p = this.#top
     for (const a of arrays) {
-      ptrs.push(p)
-      p += align16((typeof a === 'number' ? a : a.length) * 4)
+      ptrs.push(a === undefined ? 0 : p)
+      if (a !== undefined) p += align16((typeof a === 'number' ? a : a.length) * 4)
     }
     this.#reserve(p)
     const buf = this.#x.memory.buffer
     arrays.forEach((a, i) => {
-      if (typeof a === 'number') return
+      if (a === undefined || typeof a === 'number') return
       if (a instanceof Int32Array) new Int32Array(buf, ptrs[i]!, a.length).set(a)
       else new Float32Array(buf, ptrs[i]!, a.length).set(a)
     })
@@ -164,18 +183,25 @@ export class WasmKernels {
 
   /** Byte offset of `w` packed into panels, packing it on first use. */
   #weights(w: Float32Array, outDim: number, inDim: number): number {
-    const hit = this.#packed.get(w)
-    if (hit && hit.inDim === inDim && hit.outDim === outDim) return hit.ptr
-    const ptr = this.#top
+    const key = `${w.byteOffset}:${outDim}:${inDim}`
+    const hit = this.#packed.get(w.buffer)?.get(key)
+    if (hit) return hit.ptr
     const packedBytes = Math.ceil(outDim / 8) * 8 * inDim * 4
+    if (this.#top + packedBytes - BASE > this.#maxWeightBytes) this.clearWeights()
+    const ptr = this.#top
     this.#top = align16(ptr + packedBytes)
-    const [raw] = this.#stage([w])
+    const [raw] = this.#stage([w.subarray(0, outDim * inDim)])
     this.#x.packWeights(raw!, outDim, inDim, ptr)
-    this.#packed.set(w, { ptr, inDim, outDim })
+    let entries = this.#packed.get(w.buffer)
+    if (!entries) {
+      entries = new Map()
+      this.#packed.set(w.buffer, entries)
+    }
+    entries.set(key, { ptr, inDim, outDim })
     return ptr
   }
 
-  /** Forgets every packed weight and releases their space for reuse (the memory does not shrink). */
+  /** Forgets every packed weight and reuses their space (the memory itself does not shrink). */
   clearWeights(): void {
     this.#packed = new WeakMap()
     this.#top = BASE
@@ -186,10 +212,7 @@ export class WasmKernels {
     return this.#x.memory.buffer.byteLength
   }
 
-  /**
-   * `out[rows, outDim] = x[rows, inDim] · wᵀ + bias`, w `[outDim, inDim]` (a PyTorch `Linear`
-   * weight). A blocked GEMM on weights packed once per array.
-   */
+  /** `out[rows, outDim] = x[rows, inDim] · wᵀ + bias`: a blocked GEMM on weights packed once. */
   linear(
     out: Float32Array,
     x: Float32Array,
@@ -200,30 +223,31 @@ export class WasmKernels {
     bias?: Float32Array,
   ): void {
     check(
-      x.length >= rows * inDim && w.length === outDim * inDim && out.length >= rows * outDim,
-      'linear: shapes disagree',
+      x.length >= rows * inDim && w.length >= outDim * inDim && out.length >= rows * outDim,
+      `linear: arrays too short for [${rows}, ${inDim}] · [${outDim}, ${inDim}]ᵀ`,
     )
-    check(!bias || bias.length === outDim, `linear: bias must hold ${outDim} values`)
+    check(!bias || bias.length >= outDim, `linear: bias must hold ${outDim} values`)
     const wp = this.#weights(w, outDim, inDim)
     let b: Float32Array | undefined
     if (bias) {
+      // The kernel reads the bias eight at a time.
       b = new Float32Array(Math.ceil(outDim / 8) * 8)
-      b.set(bias)
+      b.set(bias.subarray(0, outDim))
     }
-    const [xp, bp, op] = this.#stage([x.subarray(0, rows * inDim), b ?? 0, rows * outDim])
-    this.#x.linearPacked(xp!, rows, inDim, wp, outDim, bias ? bp! : 0, op!)
+    const [xp, bp, op] = this.#stage([x.subarray(0, rows * inDim), b, rows * outDim])
+    this.#x.linearPacked(xp!, rows, inDim, wp, outDim, bp!, op!)
     this.#read(out.subarray(0, rows * outDim), op!)
   }
 
-  /** RMSNorm of each of `rows` rows of `dim`: `x / sqrt(mean(x²) + eps) · w`. */
+  /** RMSNorm per row of `dim` (may be in place). */
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, rows: number, dim: number, eps: number): void {
-    check(x.length >= rows * dim && out.length >= rows * dim && w.length === dim, 'rmsNorm: shapes disagree')
-    const [xp, wp] = this.#stage([x.subarray(0, rows * dim), w])
+    check(x.length >= rows * dim && out.length >= rows * dim && w.length >= dim, 'rmsNorm: shapes disagree')
+    const [xp, wp] = this.#stage([x.subarray(0, rows * dim), w.subarray(0, dim)])
     this.#x.rmsNorm(xp!, wp!, rows, dim, eps, xp!)
     this.#read(out.subarray(0, rows * dim), xp!)
   }
 
-  /** LayerNorm of each row: `(x − mean) / sqrt(var + eps) · w + b`. */
+  /** LayerNorm per row (may be in place). */
   layerNorm(
     out: Float32Array,
     x: Float32Array,
@@ -234,57 +258,112 @@ export class WasmKernels {
     eps: number,
   ): void {
     check(
-      x.length >= rows * dim && out.length >= rows * dim && w.length === dim && b.length === dim,
+      x.length >= rows * dim && out.length >= rows * dim && w.length >= dim && b.length >= dim,
       'layerNorm: shapes disagree',
     )
-    const [xp, wp, bp] = this.#stage([x.subarray(0, rows * dim), w, b])
+    const [xp, wp, bp] = this.#stage([x.subarray(0, rows * dim), w.subarray(0, dim), b.subarray(0, dim)])
     this.#x.layerNorm(xp!, wp!, bp!, rows, dim, eps, xp!)
     this.#read(out.subarray(0, rows * dim), xp!)
   }
 
-  /**
-   * Rotary embeddings in place (rotate-half convention) on `tokens` rows of `stride` floats,
-   * the first `heads·headDim` of which are rotated per head; `positions[t]` is token t's position.
-   */
+  /** In-place softmax per row. */
+  softmax(x: Float32Array, rows: number, cols: number): void {
+    this.#inPlace(x, rows * cols, (p) => this.#x.softmax(p, rows, cols))
+  }
+
+  /** In-place SiLU over the first `n` values. */
+  silu(x: Float32Array, n: number): void {
+    this.#inPlace(x, n, (p) => this.#x.silu(p, n))
+  }
+
+  /** In-place exact (erf) GELU over the first `n` values. */
+  gelu(x: Float32Array, n: number): void {
+    this.#inPlace(x, n, (p) => this.#x.gelu(p, n))
+  }
+
+  /** In-place `x·σ(1.702x)` over the first `n` values. */
+  quickGelu(x: Float32Array, n: number): void {
+    this.#inPlace(x, n, (p) => this.#x.quickGelu(p, n))
+  }
+
+  #inPlace(x: Float32Array, n: number, run: (ptr: number) => void): void {
+    check(x.length >= n, `expected at least ${n} values, got ${x.length}`)
+    const part = x.subarray(0, n)
+    const [p] = this.#stage([part])
+    run(p!)
+    this.#read(part, p!)
+  }
+
+  /** SwiGLU: `out[r, i] = silu(gu[r, i]) · gu[r, ffn + i]`. */
+  swiglu(out: Float32Array, gu: Float32Array, rows: number, ffn: number): void {
+    check(gu.length >= rows * 2 * ffn && out.length >= rows * ffn, 'swiglu: shapes disagree')
+    const [xp, op] = this.#stage([gu.subarray(0, rows * 2 * ffn), rows * ffn])
+    this.#x.swiglu(xp!, rows, ffn, op!)
+    this.#read(out.subarray(0, rows * ffn), op!)
+  }
+
+  /** In-place rotary embedding (rotate-half) on `[rows, heads·headDim]`, row r at `positions[r]`. */
   rope(
     x: Float32Array,
-    tokens: number,
+    rows: number,
     heads: number,
     headDim: number,
-    stride: number,
     positions: Int32Array,
     theta: number,
   ): void {
+    if (headDim % 2 !== 0) {
+      tsRope(x, rows, heads, headDim, positions, theta)
+      return
+    }
+    const n = rows * heads * headDim
+    check(x.length >= n && positions.length >= rows, 'rope: shapes disagree')
+    const [xp, pp, tp] = this.#stage([x.subarray(0, n), positions.subarray(0, rows), headDim])
+    this.#x.rope(xp!, rows, heads, headDim, heads * headDim, pp!, theta, tp!)
+    this.#read(x.subarray(0, n), xp!)
+  }
+
+  /**
+   * Scaled dot-product attention with grouped-query heads, masking by position, a key bias and
+   * optional probabilities (see {@link AttentionParams}). A head size that is not a multiple of
+   * 4 runs the TypeScript kernel.
+   */
+  attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionParams): void {
+    const { qLen, kLen, heads, kvHeads, headDim } = p
+    if (headDim % 4 !== 0) {
+      tsAttention(out, q, k, v, p)
+      return
+    }
     check(
-      headDim % 2 === 0 && heads * headDim <= stride && x.length >= tokens * stride,
-      'rope: shapes disagree',
+      kvHeads > 0 && heads % kvHeads === 0,
+      `attention: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`,
     )
-    check(positions.length >= tokens, 'rope: one position per token is needed')
-    const [xp, pp, tp] = this.#stage([x.subarray(0, tokens * stride), positions.subarray(0, tokens), headDim])
-    this.#x.rope(xp!, tokens, heads, headDim, stride, pp!, theta, tp!)
-    this.#read(x.subarray(0, tokens * stride), xp!)
-  }
-
-  /** SiLU in place. */
-  silu(x: Float32Array): void {
-    const [p] = this.#stage([x])
-    this.#x.silu(p!, x.length)
-    this.#read(x, p!)
-  }
-
-  /** Exact (erf) GELU in place. */
-  gelu(x: Float32Array): void {
-    const [p] = this.#stage([x])
-    this.#x.gelu(p!, x.length)
-    this.#read(x, p!)
-  }
-
-  /** SwiGLU: `out[r, i] = SiLU(x[r, i]) · x[r, ffn + i]` for x `[rows, 2·ffn]`, out `[rows, ffn]`. */
-  swiglu(out: Float32Array, x: Float32Array, rows: number, ffn: number): void {
-    check(x.length >= rows * 2 * ffn && out.length >= rows * ffn, 'swiglu: shapes disagree')
-    const [xp, op] = this.#stage([x.subarray(0, rows * 2 * ffn), rows * ffn])
-    this.#x.swiglu(xp!, rows, ffn, op!)
-    this.#read(out.subarray(0, rows * ffn), op!)
+    const qn = qLen * heads * headDim
+    const kn = kLen * kvHeads * headDim
+    check(
+      q.length >= qn && out.length >= qn && k.length >= kn && v.length >= kn,
+      'attention: shapes disagree',
+    )
+    const positions = p.qPositions && p.kPositions
+    check(
+      !positions || (p.qPositions!.length >= qLen && p.kPositions!.length >= kLen),
+      'attention: positions too short',
+    )
+    check(!p.keyBias || p.keyBias.length >= kLen, `attention: keyBias must hold ${kLen} values`)
+    check(!p.probs || p.probs.length >= heads * qLen * kLen, 'attention: probs too short')
+    const [qp, kp, vp, op, qpp, kpp, bp, pp, sp] = this.#stage([
+      q.subarray(0, qn),
+      k.subarray(0, kn),
+      v.subarray(0, kn),
+      qn,
+      positions ? p.qPositions!.subarray(0, qLen) : undefined,
+      positions ? p.kPositions!.subarray(0, kLen) : undefined,
+      p.keyBias ? p.keyBias.subarray(0, kLen) : undefined,
+      p.probs ? heads * qLen * kLen : undefined,
+      kLen + 4,
+    ])
+    this.#x.attention(qp!, kp!, vp!, op!, qLen, kLen, heads, kvHeads, headDim, qpp!, kpp!, bp!, pp!, sp!)
+    this.#read(out.subarray(0, qn), op!)
+    if (p.probs) this.#read(p.probs.subarray(0, heads * qLen * kLen), pp!)
   }
 
   /** `out = a + b` elementwise. */
@@ -295,59 +374,12 @@ export class WasmKernels {
     this.#read(out.subarray(0, a.length), ap!)
   }
 
-  /**
-   * Scaled dot-product attention with grouped-query heads: q and out `[qLen, qHeads·headDim]`,
-   * k and v `[kvLen, kvHeads·headDim]`; query head h reads kv head `h / (qHeads/kvHeads)`.
-   */
-  attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShape): void {
-    const { qLen, kvLen, qHeads, kvHeads, headDim } = s
-    check(headDim % 4 === 0, `attention: headDim must be a multiple of 4, got ${headDim}`)
-    check(
-      kvHeads > 0 && qHeads % kvHeads === 0,
-      `attention: qHeads (${qHeads}) must be a multiple of kvHeads (${kvHeads})`,
-    )
-    check(kvLen >= qLen || s.causal === false, 'attention: a causal mask needs kvLen >= qLen')
-    const qn = qLen * qHeads * headDim
-    const kn = kvLen * kvHeads * headDim
-    check(
-      q.length >= qn && out.length >= qn && k.length >= kn && v.length >= kn,
-      'attention: shapes disagree',
-    )
-    check(!s.bias || s.bias.length >= kvLen, 'attention: bias must hold kvLen values')
-    const [qp, kp, vp, bp, sp] = this.#stage([
-      q.subarray(0, qn),
-      k.subarray(0, kn),
-      v.subarray(0, kn),
-      s.bias ? s.bias.subarray(0, kvLen) : 0,
-      kvLen + 4,
-    ])
-    const stride = qHeads * headDim
-    const kvStride = kvHeads * headDim
-    this.#x.attention(
-      qp!,
-      kp!,
-      vp!,
-      qp!,
-      qLen,
-      kvLen,
-      qHeads,
-      kvHeads,
-      headDim,
-      stride,
-      kvStride,
-      s.scale,
-      s.causal === false ? 0 : 1,
-      s.bias ? bp! : 0,
-      sp!,
-    )
-    this.#read(out.subarray(0, qn), qp!)
-  }
-
-  /** e^x in place with the kernels' vector exp (for tests of its accuracy). */
+  /** e^x in place with the kernels' vector exp (to test its accuracy). */
   exp(x: Float32Array): void {
-    const [p] = this.#stage([Math.ceil(x.length / 4) * 4])
+    const padded = Math.ceil(x.length / 4) * 4
+    const [p] = this.#stage([padded])
     new Float32Array(this.#x.memory.buffer, p!, x.length).set(x)
-    this.#x.expInPlace(p!, Math.ceil(x.length / 4) * 4)
+    this.#x.expInPlace(p!, padded)
     this.#read(x, p!)
   }
 }

@@ -20,7 +20,7 @@ const withStar = inputs.filter(
 const removeStars = parsePolicy({ seed: 1, ops: [{ op: 'remove', where: { shape: 'star' } }] })
 
 describe('CtrlSynth paths', () => {
-  it('runs all four paths: image outputs carry a PNG of their graph, text outputs none', async () => {
+  it('runs all four paths: image outputs carry a PNG of their graph, text outputs none unless unchanged', async () => {
     const policy = parsePolicy({ seed: 3, ops: [{ op: 'replace', attr: 'colour', from: 'red', to: 'any' }] })
     for (const path of SYNTHESIS_PATHS) {
       const { outcomes, report } = await runCtrlSynth(inputs.slice(0, 12), { policy, path, filter: true })
@@ -33,7 +33,14 @@ describe('CtrlSynth paths', () => {
         expect(o.record.graph.objects.some((x) => x.colour === 'red')).toBe(false)
         for (const c of o.record.captions) expect(c.text).not.toMatch(/\bred\b/)
         if (path.endsWith('image')) expect(decodePng(o.png!).data).toEqual(renderScene(o.record.graph).data)
-        else expect(o.png).toBeUndefined()
+        else if (path === 'text-text') expect(o.png).toBeUndefined()
+        else {
+          // image→text pairs the new caption with the source image only where the policy changed nothing.
+          const source = inputs.find((x) => x.record.id === o.record.source)!.record
+          const same = !source.graph.objects.some((x) => x.colour === 'red')
+          expect(o.png !== undefined).toBe(same)
+          if (same) expect(decodePng(o.png!).data).toEqual(renderScene(source.graph).data)
+        }
       }
     }
   })

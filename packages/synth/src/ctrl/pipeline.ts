@@ -111,7 +111,10 @@ export async function synthesize(
   const captions: Caption[] = []
   for (const style of CAPTION_STYLES)
     captions.push({ style, text: await generator.write(strip(truth), style, random, { original }) })
-  const toImage = options.path.endsWith('image')
+  // image→text keeps the source image when the policy left its scene as it was (SP1: a new caption for the
+  // real image); other text outputs have no image that shows them.
+  const unchanged = options.path === 'image-text' && JSON.stringify(graph) === JSON.stringify(record.graph)
+  const toImage = options.path.endsWith('image') || unchanged
   const image = toImage ? renderScene(graph) : undefined
   if (options.filter) {
     const reasons = new Set(
