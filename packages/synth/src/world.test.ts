@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parseCaption } from './ctrl/parser.ts'
 import { decodePng, encodePng } from './png.ts'
 import { QA_TYPES, type QaItem, YES_NO_TYPES } from './qa.ts'
 import { AXIS_MARGIN, NEXT_TO_GAP } from './relations.ts'
@@ -55,6 +56,11 @@ describe('scene graphs', () => {
     const holdout = ['red star', 'blue circle']
     const has = (s: SceneSample) => s.graph.objects.some((o) => holdout.includes(`${o.colour} ${o.shape}`))
     expect(samples(300, 2, 'train', { holdout }).some(has)).toBe(false)
+    // Not in noisy captions either: a misaligned caption comes from another train-like scene.
+    const noisy = samples(200, 2, 'train', { holdout, captionNoise: 1 })
+    expect(noisy.some((s) => s.captions.some((c) => c.noise === 'misaligned'))).toBe(true)
+    for (const s of noisy)
+      for (const c of s.captions) for (const h of holdout) expect(c.text).not.toContain(h)
     expect(samples(300, 2, 'test', { holdout }).some(has)).toBe(true)
   })
 

@@ -183,6 +183,7 @@ export function generateSample(key: SampleKey, options: SceneWorldOptions = {}):
   checkKey(key)
   const o = resolveWorldOptions(options)
   const graph = graphFor(key, o)
+  const weights = comboWeights(key.seed, key.split, o)
   const elements = elementsOfGraph(graph)
   const textRandom = stream(key, 'captions')
   const noise = stream(key, 'caption-noise')
@@ -199,7 +200,7 @@ export function generateSample(key: SampleKey, options: SceneWorldOptions = {}):
         }
         return { style, text: writeCaption(sub, style, textRandom), noise: 'partial' }
       }
-      const decoy = buildDecoy(graph, noise, o)
+      const decoy = buildDecoy(graph, weights, noise, o)
       return { style, text: writeCaption(elementsOfGraph(decoy), style, textRandom), noise: 'misaligned' }
     }
     return { style, text: writeCaption(elements, style, textRandom) }
@@ -217,11 +218,19 @@ export function generateSample(key: SampleKey, options: SceneWorldOptions = {}):
   }
 }
 
-/** Another scene for a misaligned caption, drawn from the noise stream so it shares nothing with this one. */
-function buildDecoy(like: SceneGraph, random: Random, o: ResolvedWorldOptions): SceneGraph {
+/**
+ * Another scene for a misaligned caption, drawn from the noise stream so it shares nothing with this
+ * one, and from this split's combo weights so a held-out pair stays out of train captions too.
+ */
+function buildDecoy(
+  like: SceneGraph,
+  weights: readonly number[],
+  random: Random,
+  o: ResolvedWorldOptions,
+): SceneGraph {
   const count = o.minObjects + random.int(o.maxObjects - o.minObjects + 1)
   for (let attempt = 0; ; attempt++) {
-    const specs = drawSpecs(count, new Array<number>(ALL_COMBOS.length).fill(1), random)
+    const specs = drawSpecs(count, weights, random)
     try {
       return buildGraph(
         specs,
