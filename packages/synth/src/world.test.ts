@@ -60,7 +60,8 @@ describe('scene graphs', () => {
     const noisy = samples(200, 2, 'train', { holdout, captionNoise: 1 })
     expect(noisy.some((s) => s.captions.some((c) => c.noise === 'misaligned'))).toBe(true)
     for (const s of noisy)
-      for (const c of s.captions) for (const h of holdout) expect(c.text).not.toContain(h)
+      for (const c of s.captions)
+        for (const o of parseCaption(c.text).objects) expect(holdout).not.toContain(`${o.colour} ${o.shape}`)
     expect(samples(300, 2, 'test', { holdout }).some(has)).toBe(true)
   })
 
