@@ -92,6 +92,7 @@ export {
   sceneRecordSchema,
 } from './schema.ts'
 export { insideShape } from './shapes.ts'
+export { allVisible, MIN_VISIBLE, visibleFractions } from './visibility.ts'
 export {
   ATTRIBUTES,
   type Attribute,
