@@ -47,7 +47,9 @@ describe('zoo models in the runtime', () => {
     expect(gen.text.trim().length).toBeGreaterThan(0)
   })
 
-  it.skipIf(!has('frugal-elm-base') || !has('frugal-elm-aux'))(
+  it.skipIf(
+    !has('frugal-elm-base') || !has('frugal-elm-aux') || !models.some((m) => m.task === 'kv-predictor'),
+  )(
     'KV Prediction: the predictor is found from the pair and the base generates from the predicted cache',
     async () => {
       const dir = await findKvPredictorDir('frugal-elm-base', 'frugal-elm-aux', [ZOO_DIR])
