@@ -476,7 +476,14 @@ def main(argv: list[str] | None = None) -> None:
     results: dict = run.state.get("results", {}) if run.state else {}
     models: dict[str, BertModel] = {}
     shares = ("ft" in methods) + ("lora" in methods) + len(cfg.densities) * ("apt" in methods)
-    seconds = run.budget() / max(1, shares)
+    left = [shares - sum(1 for k in results if k in ("ft", "lora") or k.startswith("apt-"))]
+
+    def share() -> float:
+        """This method's seconds: what is left of the budget over the methods still to train (evaluations
+        between methods count against the budget, so later methods do not overrun it)."""
+        s = max(1.0, (run.budget() - run.elapsed()) / max(1, left[0]))
+        left[0] -= 1
+        return s
     majority = max(float(test[1].float().mean()), 1 - float(test[1].float().mean()))
     run.log("data", train=len(train[0]), test=len(test[0]), spam_fraction_train=float(train[1].float().mean()), majority=majority)
 
@@ -490,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
     run.begin()
     if "ft" in methods:
         if "ft" not in results:
-            m, st = train_method("ft", fresh(), run, cfg, seconds, train, gen)
+            m, st = train_method("ft", fresh(), run, cfg, share(), train, gen)
             results["ft"] = {**evaluate(m, *test), **st, "parameters": total_params(m), "prunable": prunable_params(m)}
             torch.save(m.state_dict(), ft_dir.with_suffix(".pt"))
             run.maybe_checkpoint({"results": results}, force=True)
@@ -498,7 +505,7 @@ def main(argv: list[str] | None = None) -> None:
         m.load_state_dict(torch.load(ft_dir.with_suffix(".pt")))
         models["ft"] = m
     if "lora" in methods and "lora" not in results:
-        m, st = train_method("lora", fresh(), run, cfg, seconds, train, gen)
+        m, st = train_method("lora", fresh(), run, cfg, share(), train, gen)
         results["lora"] = {**evaluate(m, *test), **st, "parameters": total_params(m), "prunable": prunable_params(m)}
         run.maybe_checkpoint({"results": results}, force=True)
     if "magnitude" in methods and "ft" in models:
@@ -509,7 +516,7 @@ def main(argv: list[str] | None = None) -> None:
         key = f"apt-{d}"
         if key in results:
             continue
-        m, st = train_method("apt", fresh(), run, cfg, seconds, train, gen, density=d)
+        m, st = train_method("apt", fresh(), run, cfg, share(), train, gen, density=d)
         masked, probe = st.pop("_masked")
         ev_pruned = evaluate(m, *test)
         ev_masked = evaluate(masked, *test, probe=probe)
