@@ -7,7 +7,7 @@ import {
   tune,
   type VectorIndex,
 } from '@frugal/ann'
-import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models'
+import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models/embedders'
 import { encodeDocuments } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { BM25, buildLexicalIndex, MINISEARCH_VERSION } from './lexical.ts'

@@ -1,5 +1,5 @@
 import { AnnError, loadIndex, MAX_MAGNITUDE, type SearchParams, type VectorIndex } from '@frugal/ann'
-import { LsaEmbedder } from '@frugal/models'
+import { LsaEmbedder } from '@frugal/models/embedders'
 import type MiniSearch from 'minisearch'
 import { type DocumentStore, decodeDocuments, snippet } from './documents.ts'
 import { RetrievalError } from './errors.ts'
