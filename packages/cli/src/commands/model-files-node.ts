@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type LoadedModel, ModelError, type VitConfig } from '@frugal/models'
-import { loadModelDir, resolveModelDir } from '@frugal/models/node'
+import { enableWasmKernels, loadModelDir, resolveModelDir } from '@frugal/models/node'
 import { decode } from 'fast-png'
 
 /** The zoo's model folders in this checkout (searched when they exist). */
@@ -26,11 +26,20 @@ export function modelRoots(dirs: string | string[] | undefined): string[] {
   ]
 }
 
-/** Load a model by name (searched in `roots`) or by directory. */
+let wasmKernels: Promise<unknown> | undefined
+
+/**
+ * Load a model by name (searched in `roots`) or by directory. Models run on the WASM SIMD
+ * kernels (`FRUGAL_KERNELS=ts` keeps the pure-TypeScript ones).
+ */
 export async function loadNamedModel(
   nameOrDir: string,
   roots: string[],
 ): Promise<LoadedModel & { dir: string }> {
+  if (process.env.FRUGAL_KERNELS !== 'ts') {
+    wasmKernels ??= enableWasmKernels()
+    await wasmKernels
+  }
   const dir = await resolveModelDir(nameOrDir, roots)
   return { ...(await loadModelDir(dir)), dir }
 }
