@@ -25,10 +25,8 @@ import {
   OpenElm,
   type OpenElmConfig,
   parseConfig,
-  useKernels,
-  WasmKernels,
+  useWasmKernels,
   WeightStore,
-  wasmKernelSet,
 } from '@frugal/models'
 import { loadModelDir, loadWasmKernels } from '@frugal/models/node'
 
@@ -167,7 +165,7 @@ const predictor = fromZoo
   ? ((await trained(flags.predictor!, 'kv_predictor')) as KvPredictor)
   : randomPredictor(base, aux, seed + 2)
 predictor.checkPair(base, aux)
-if (flags.kernels === 'wasm') useKernels(wasmKernelSet(new WasmKernels(await loadWasmKernels())))
+if (flags.kernels === 'wasm') useWasmKernels(await loadWasmKernels())
 else if (flags.kernels !== 'ts') throw new Error('--kernels must be wasm or ts')
 
 const methods = {

@@ -18,7 +18,16 @@ import {
 import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
 import { loadOnnxNode } from '@frugal/models/onnx-node'
 import { defineCommand } from 'citty'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, numberFlag } from './model-files-node.ts'
+import {
+  intFlag,
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  numberFlag,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 
 const BACKENDS = ['native', 'onnx', 'onnx-node'] as const
 
@@ -91,13 +100,14 @@ export const generateCommand = defineCommand({
       valueHint: 'B',
     },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: {
       type: 'boolean',
       default: false,
       description: 'Print {text, promptTokens, generatedTokens, ttftMs, tokensPerS, ...}',
     },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('generate', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (args.prompt === undefined || args.prompt === '')
@@ -121,9 +131,10 @@ export const generateCommand = defineCommand({
         topK: args['top-k'] === undefined ? undefined : intFlag(args['top-k'], 'top-k', 1, 1e9, 1),
         topP: args['top-p'] === undefined ? undefined : numberFlag(args['top-p'], 'top-p', 1e-9, 1, 1),
         seed: intFlag(args.seed, 'seed', 0, 2 ** 32 - 1, 0),
-        stop: args.stop === undefined ? [] : ([] as string[]).concat(args.stop as string | string[]),
+        stop: repeated(rawArgs, 'stop'),
       }
-      const roots = modelRoots(args.dir as string | string[] | undefined)
+      const roots = modelRoots(repeated(rawArgs, 'dir'))
+      await setKernels(args.kernels)
       const base = await loadNamedModel(args.model, roots)
       const { model, tokenizer } = decoderOf(base, args.model)
       const ids = tokenizer.encode(args.prompt).ids

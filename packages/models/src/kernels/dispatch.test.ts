@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { fixtureReference, loadFixture, maxAbsDiff } from '../fixtures-node.ts'
 import { freshTokens } from '../tokens.ts'
-import { useKernels, wasmKernelSet } from './index.ts'
-import { WasmKernels } from './wasm.ts'
+import { useWasmKernels } from './index.ts'
 import { loadWasmKernels } from './wasm-node.ts'
 
 describe('architectures on the WASM SIMD kernels (through useKernels)', () => {
   it('OpenELM keeps PyTorch parity with and without the cache', async () => {
-    const restore = useKernels(wasmKernelSet(new WasmKernels(await loadWasmKernels())))
+    const restore = useWasmKernels(await loadWasmKernels())
     try {
       const m = await loadFixture('openelm')
       if (m.arch !== 'openelm') throw new Error('not openelm')
@@ -27,7 +26,7 @@ describe('architectures on the WASM SIMD kernels (through useKernels)', () => {
   })
 
   it('the VLM with its visual-token drop and BERT keep parity too', async () => {
-    const restore = useKernels(wasmKernelSet(new WasmKernels(await loadWasmKernels())))
+    const restore = useWasmKernels(await loadWasmKernels())
     try {
       const v = await loadFixture('vlm')
       if (v.arch !== 'frugal_vlm') throw new Error('not vlm')
