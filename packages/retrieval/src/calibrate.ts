@@ -193,17 +193,17 @@ export async function sweepFusion(
 }
 
 /**
- * The one-standard-error rule over a sweep: the best setting, and of the settings of its
- * method whose mean is below the best's by no more than the standard error of their paired
- * per-query difference (i.e. not distinguishable from the best on these queries), the one
- * with the most even weights. Pseudo-queries fix a weight only up to their noise; within it,
- * an even fusion is the safer bet on real queries, since neither side is discarded.
+ * The choice over a sweep: the centre of the settings that the pseudo-queries cannot tell
+ * from the best. Of the settings of the best setting's method whose mean paired per-query
+ * shortfall from the best is at most half its standard error, the one with the median dense
+ * weight is kept. The plain best is the noisiest pick (on a flat optimum any weight of the
+ * plateau can win by chance); the centre of the plateau moves far less from draw to draw.
  */
 export function chooseFusion(sweep: FusionSweep): FusionSweep['grid'][number] | undefined {
   if (sweep.queries === 0 || sweep.grid.length === 0) return undefined
   const best = sweep.grid.reduce((a, b) => (b.ndcg > a.ndcg ? b : a))
   const n = sweep.queries
-  const within = sweep.grid.filter((c) => {
+  const close = sweep.grid.filter((c) => {
     if (c.setting.method !== best.setting.method) return false
     let sum = 0
     let sq = 0
@@ -214,12 +214,10 @@ export function chooseFusion(sweep: FusionSweep): FusionSweep['grid'][number] | 
     }
     const meanDiff = sum / n
     const se = n > 1 ? Math.sqrt(Math.max(0, sq / n - meanDiff * meanDiff) / (n - 1)) : 0
-    return meanDiff <= se
+    return meanDiff <= 0.5 * se
   })
-  const evenness = (c: (typeof within)[number]) =>
-    Math.abs(c.setting.denseWeight - c.setting.lexicalWeight) /
-    (c.setting.denseWeight + c.setting.lexicalWeight)
-  return within.reduce((a, b) => (evenness(b) < evenness(a) ? b : a))
+  close.sort((a, b) => a.setting.denseWeight - b.setting.denseWeight)
+  return close[Math.floor(close.length / 2)]!
 }
 
 /** Default number of pseudo-queries a set's fusion is fitted on. */
@@ -227,7 +225,8 @@ export const DEFAULT_CALIBRATION_QUERIES = 400
 
 /**
  * Fits a set's hybrid fusion without relevance labels: `sweepFusion` on inverse-cloze
- * pseudo-queries, then `chooseFusion` (one-standard-error rule towards even weights). A set
+ * pseudo-queries, then `chooseFusion` (the centre of the settings within half a standard
+ * error of the best). A set
  * whose documents yield no pseudo-query (every one a single sentence) gets equal-weight RRF.
  * @example
  * const fusion = await calibrateFusion({ docs, metric: 'cosine', embedder: (texts) => refit(texts) })
