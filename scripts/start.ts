@@ -212,9 +212,12 @@ function localToken(): string {
 
 /** Uploads the set unless the worker already serves these exact files. */
 async function seed(url: string, dir: string, token: string): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+  const manifestBytes = readFileSync(join(dir, 'manifest.json'))
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
     files: Record<string, { sha256: string }>
   }
+  // The manifest itself too: a new format version may leave every other file unchanged.
+  manifest.files['manifest.json'] = { sha256: createHash('sha256').update(manifestBytes).digest('hex') }
   const current = await fetch(`${url}/v1/indexes`, { signal: AbortSignal.timeout(10_000) })
   if (current.ok) {
     const { indexes } = (await current.json()) as {

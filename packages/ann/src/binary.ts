@@ -7,7 +7,7 @@ import { parseFrontier } from './frontier.ts'
 import { hamming } from './kernels/hamming.ts'
 import { Rng } from './random.ts'
 import type { Metric } from './types.ts'
-import { checkFinite, checkInt, checkMetric, checkVectors } from './validate.ts'
+import { checkFinite, checkInt, checkMetric, checkVectors, MAX_RERANK } from './validate.ts'
 
 export { BinaryIndex } from './binary-index.ts'
 
@@ -133,7 +133,7 @@ export function buildBinary(data: Float32Array, n: number, dim: number, options:
   checkVectors('data', data, n, dim)
   // Hamming distances are kept as 16-bit integers.
   checkInt('dim', dim, 1, MAX_BITS)
-  checkInt('rerank', rerank, 0)
+  checkInt('rerank', rerank, 0, MAX_RERANK)
   checkInt('calibrationPoints', calibrationPoints, 1)
   if (threshold !== 'median' && threshold !== 'mean') {
     throw new AnnError('INVALID_ARGUMENT', `threshold must be 'median' or 'mean', got '${String(threshold)}'`)
@@ -252,9 +252,9 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
   const d = parseParam(() => checkInt('dim', p['dim'], 1, MAX_BITS))
   const n = parseParam(() => checkInt('size', p['size'], 1))
   const e = parseParam(() => checkInt('entries', p['entries'], 1, n))
-  const rerank = parseParam(() => checkInt('rerank', p['rerank'], 0))
+  const rerank = parseParam(() => checkInt('rerank', p['rerank'], 0, MAX_RERANK))
   const mergeRadius = parseParam(() =>
-    p['mergeRadius'] === -1 ? -1 : checkInt('mergeRadius', p['mergeRadius'], 0),
+    p['mergeRadius'] === -1 ? -1 : checkInt('mergeRadius', p['mergeRadius'], 0, d),
   )
   const words = Math.ceil(d / 32)
   const thresholds = requireSection(artifact, 'thresholds', 'f32', d)
@@ -274,8 +274,17 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
     if (m < 0 || m >= n || seen[m]) throw new AnnError('CORRUPT', 'members are not a permutation of the rows')
     seen[m] = 1
   }
-  for (let j = 0; j < d; j++)
-    if (!Number.isFinite(thresholds[j]!)) throw new AnnError('CORRUPT', 'threshold is not finite')
+  parseParam(() => checkFinite('thresholds', thresholds, d))
+  // Bits past `dim` are padding: set, they would give Hamming distances past `dim`, outside the
+  // scan's distance histogram (and candidates counted twice).
+  const tail = d % 32
+  if (tail !== 0) {
+    const padding = ~((1 << tail) - 1) >>> 0
+    for (let entry = 0; entry < e; entry++) {
+      if ((codes[entry * words + words - 1]! & padding) !== 0)
+        throw new AnnError('CORRUPT', `code ${entry} sets bits past dim ${d}`)
+    }
+  }
   parseParam(() => checkFinite('vectors', vectors, d))
   return new BinaryIndex({
     metric,
@@ -288,6 +297,6 @@ export function loadBinary(artifact: Artifact): BinaryIndex {
     memberOffsets,
     members,
     vectors,
-    frontier: parseFrontier(p['frontier']),
+    frontier: parseFrontier(p['frontier'], { dims: d }),
   })
 }

@@ -23,7 +23,15 @@ import type {
   SearchSettings,
   VectorIndex,
 } from './types.ts'
-import { checkInt, checkK, checkMetric, checkQueries, checkQuery, checkVectors } from './validate.ts'
+import {
+  checkInt,
+  checkK,
+  checkMetric,
+  checkQueries,
+  checkQuery,
+  checkVectors,
+  MAX_INDEX_DIM,
+} from './validate.ts'
 
 export interface FlatOptions {
   metric: Metric
@@ -72,11 +80,11 @@ export class FlatIndex implements VectorIndex {
   static fromArtifact(artifact: Artifact): FlatIndex {
     const p = artifact.params
     const metric = parseParam(() => checkMetric(p.metric))
-    const dim = parseParam(() => checkInt('dim', p.dim, 1))
+    const dim = parseParam(() => checkInt('dim', p.dim, 1, MAX_INDEX_DIM))
     const size = parseParam(() => checkInt('size', p.size, 0))
     const storeDims = parseParam(() => checkInt('storeDims', p.storeDims, 1, dim))
     const store = readStore(artifact, metric, size, storeDims)
-    return new FlatIndex(dim, store, parseFrontier(p.frontier))
+    return new FlatIndex(dim, store, parseFrontier(p.frontier, { dims: storeDims }))
   }
 
   search(query: Float32Array, k: number, params: SearchParams = {}): SearchResult {

@@ -1,5 +1,6 @@
 import { AnnError } from './errors.ts'
 import type { FrontierPoint, SearchParams, SearchSettings } from './types.ts'
+import { MAX_RERANK } from './validate.ts'
 
 /**
  * Resolves a `{ budget }` or `{ targetRecall }` request against a tuned frontier:
@@ -81,12 +82,20 @@ export function paretoFrontier(points: readonly FrontierPoint[]): FrontierPoint[
   return out
 }
 
-/** Checks a frontier read from a file; throws CORRUPT if it is malformed. */
-export function parseFrontier(value: unknown): FrontierPoint[] | undefined {
+/**
+ * Checks a frontier read from a file against the index it belongs to; throws CORRUPT if it
+ * is malformed or names settings the index cannot run (dims past `dims`, `nprobe` past
+ * `nlist`, a re-rank depth past `MAX_RERANK`), which would otherwise only fail at search.
+ */
+export function parseFrontier(
+  value: unknown,
+  limits: { dims: number; clusterDims?: number; nlist?: number },
+): FrontierPoint[] | undefined {
   if (value === undefined || value === null) return undefined
   if (!Array.isArray(value)) throw new AnnError('CORRUPT', 'stored frontier is not an array')
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v)
-  const optInt = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v > 0)
+  const optInt = (v: unknown, max = Number.MAX_SAFE_INTEGER) =>
+    v === undefined || (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= max)
   return value.map((p, i) => {
     const s = (p as { settings?: Record<string, unknown> })?.settings
     const point = p as FrontierPoint
@@ -98,11 +107,14 @@ export function parseFrontier(value: unknown): FrontierPoint[] | undefined {
       !num(point.recall) ||
       !num(point.flops) ||
       !num(point.k) ||
-      !optInt(s.scanDims) ||
+      !(point.recall >= 0 && point.recall <= 1) ||
+      !(point.flops >= 0) ||
+      !optInt(point.k) ||
+      !optInt(s.scanDims, limits.dims) ||
       s.scanDims === undefined ||
-      !optInt(s.nprobe) ||
-      !optInt(s.clusterDims) ||
-      !optInt(s.rerank)
+      !optInt(s.nprobe, limits.nlist) ||
+      !optInt(s.clusterDims, limits.clusterDims ?? limits.dims) ||
+      !optInt(s.rerank, MAX_RERANK)
     ) {
       throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
     }

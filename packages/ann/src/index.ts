@@ -62,3 +62,4 @@ export type {
   SearchSettings,
   VectorIndex,
 } from './types.ts'
+export { MAX_INDEX_DIM, MAX_MAGNITUDE, MAX_RERANK } from './validate.ts'

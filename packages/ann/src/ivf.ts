@@ -34,6 +34,7 @@ import {
   checkQueries,
   checkQuery,
   checkVectors,
+  MAX_INDEX_DIM,
 } from './validate.ts'
 
 /** Build stages reported to `onProgress`. */
@@ -192,7 +193,7 @@ export class IvfIndex implements VectorIndex {
   static fromArtifact(artifact: Artifact): IvfIndex {
     const p = artifact.params
     const metric = parseParam(() => checkMetric(p.metric))
-    const dim = parseParam(() => checkInt('dim', p.dim, 1))
+    const dim = parseParam(() => checkInt('dim', p.dim, 1, MAX_INDEX_DIM))
     const size = parseParam(() => checkInt('size', p.size, 1))
     const nlist = parseParam(() => checkInt('nlist', p.nlist, 1, size))
     const clusterDims = parseParam(() => checkInt('clusterDims', p.clusterDims, 1, dim))
@@ -228,7 +229,7 @@ export class IvfIndex implements VectorIndex {
       listOffsets,
       ids,
       store,
-      frontier: parseFrontier(p.frontier),
+      frontier: parseFrontier(p.frontier, { dims: storeDims, clusterDims, nlist }),
       build,
     })
   }

@@ -267,7 +267,8 @@ export class IvfPqIndex implements VectorIndex {
     // Scan: ADC over the probed lists into a heap of the best `depth` codes. For ip/cosine
     // one inner-product table serves every list (score = q·c + Σ T[code]); for l2 the
     // table of q - c is built per list.
-    const depth = Math.max(k, rerank)
+    // No list holds more than `size` codes: a deeper heap would only allocate (k and rerank are unbounded).
+    const depth = Math.min(this.size, Math.max(k, rerank))
     const heap = new TopK(depth)
     const wasm = this.#wasm
     const table = wasm ? wasm.table : this.#table

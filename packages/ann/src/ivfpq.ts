@@ -3,13 +3,20 @@ import { AnnError } from './errors.ts'
 import { parseParam } from './flat.ts'
 import { type Artifact, requireSection } from './format.ts'
 import { parseFrontier } from './frontier.ts'
-import { MAX_DIM } from './io.ts'
 import { IVFPQ_KIND, IvfPqIndex } from './ivfpq-index.ts'
 import { assignNearest, trainKmeans } from './kmeans.ts'
 import { rotate, trainOpq } from './opq.ts'
 import { ProductQuantizer } from './pq.ts'
 import type { Metric } from './types.ts'
-import { checkFinite, checkInt, checkMetric, checkVectors } from './validate.ts'
+import {
+  checkFinite,
+  checkInt,
+  checkMetric,
+  checkVectors,
+  MAX_INDEX_DIM,
+  MAX_MAGNITUDE,
+  MAX_RERANK,
+} from './validate.ts'
 
 export { IvfPqIndex } from './ivfpq-index.ts'
 
@@ -87,7 +94,7 @@ export function buildIvfPq(data: Float32Array, n: number, dim: number, options: 
   const ksub = checkInt('ksub', options.ksub ?? Math.min(256, n), 1, Math.min(256, n))
   if (pqDims % m !== 0) throw new AnnError('INVALID_ARGUMENT', `m = ${m} must divide pqDims = ${pqDims}`)
   checkInt('nprobe', nprobe, 1, nlist)
-  checkInt('rerank', rerank, 0)
+  checkInt('rerank', rerank, 0, MAX_RERANK)
   if (rerank > 0 && !keepVectors) throw new AnnError('INVALID_ARGUMENT', 'rerank needs keepVectors: true')
   if (typeof opq !== 'boolean') throw new AnnError('INVALID_ARGUMENT', 'opq must be a boolean')
 
@@ -201,7 +208,7 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
   const p = artifact.params
   const metric = parseParam(() => checkMetric(p['metric']))
   // Without stored vectors no section pins `dim`, and the index sizes its query buffers by it.
-  const dim = parseParam(() => checkInt('dim', p['dim'], 1, MAX_DIM))
+  const dim = parseParam(() => checkInt('dim', p['dim'], 1, MAX_INDEX_DIM))
   const size = parseParam(() => checkInt('size', p['size'], 1))
   const nlist = parseParam(() => checkInt('nlist', p['nlist'], 1, size))
   const clusterDims = parseParam(() => checkInt('clusterDims', p['clusterDims'], 1, dim))
@@ -209,7 +216,7 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
   const m = parseParam(() => checkInt('m', p['m'], 1, pqDims))
   const ksub = parseParam(() => checkInt('ksub', p['ksub'], 1, 256))
   const nprobe = parseParam(() => checkInt('nprobe', p['nprobe'], 1, nlist))
-  const rerank = parseParam(() => checkInt('rerank', p['rerank'], 0))
+  const rerank = parseParam(() => checkInt('rerank', p['rerank'], 0, MAX_RERANK))
   if (pqDims % m !== 0) throw new AnnError('CORRUPT', 'stored m does not divide pqDims')
   if (typeof p['opq'] !== 'boolean' || typeof p['keepVectors'] !== 'boolean') {
     throw new AnnError('CORRUPT', 'stored opq and keepVectors must be booleans')
@@ -224,15 +231,18 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
   const pqCentroids = requireSection(artifact, 'pq_centroids', 'f32', pqDims * ksub)
   const rotation = p['opq'] ? requireSection(artifact, 'rotation', 'f32', pqDims * pqDims) : undefined
   const vectors = p['keepVectors'] ? requireSection(artifact, 'vectors', 'f32', size * dim) : undefined
-  const floats: [string, Float32Array | undefined, number][] = [
-    ['probe_centroids', probeCentroids, clusterDims],
-    ['list_centroids', listCentroids, pqDims],
-    ['pq_centroids', pqCentroids, pqDims],
-    ['rotation', rotation, pqDims],
-    ['vectors', vectors, dim],
+  // Bounds: vectors and probe centroids as any vector; an OPQ rotation is orthonormal (entries
+  // within ±1); list and PQ centroids live in the (rotated) PQ space, where a value is at most
+  // a vector's norm (2^40) and a residual twice that. Every ADC table entry stays finite.
+  const floats: [string, Float32Array | undefined, number, number][] = [
+    ['probe_centroids', probeCentroids, clusterDims, MAX_MAGNITUDE],
+    ['list_centroids', listCentroids, pqDims, 2 ** 41],
+    ['pq_centroids', pqCentroids, pqDims, 2 ** 41],
+    ['rotation', rotation, pqDims, 2],
+    ['vectors', vectors, dim, MAX_MAGNITUDE],
   ]
-  for (const [name, section, width] of floats) {
-    if (section) parseParam(() => checkFinite(name, section, width))
+  for (const [name, section, width, bound] of floats) {
+    if (section) parseParam(() => checkFinite(name, section, width, bound))
   }
   if (listOffsets[0] !== 0 || listOffsets[nlist] !== size)
     throw new AnnError('CORRUPT', 'list offsets do not span the rows')
@@ -265,6 +275,6 @@ export function loadIvfPq(artifact: Artifact): IvfPqIndex {
     pq: new ProductQuantizer(pqDims, m, ksub, pqCentroids),
     rotation,
     vectors,
-    frontier: parseFrontier(p['frontier']),
+    frontier: parseFrontier(p['frontier'], { dims: dim, clusterDims, nlist }),
   })
 }

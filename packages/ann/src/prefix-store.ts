@@ -35,6 +35,9 @@ export interface RowStore {
   norms: Float32Array
 }
 
+/** Squared prefix norms below this (|x_p| < 2^-80) get a cosine factor of 0, keeping 1 / |x_p| <= 2^80. */
+const MIN_COSINE_SQUARED_NORM = 2 ** -160
+
 /** Prefix lengths that get a norm column by default: 8, 16, 32, ... below `dim`, and `dim`. */
 export function defaultPrefixes(dim: number): number[] {
   const out: number[] = []
@@ -153,7 +156,8 @@ export function computeNorms(store: RowStore): Float32Array {
     for (let c = 0; c < prefixes.length; c++) {
       const p = prefixes[c]!
       for (; j < p; j++) s += row[j]! * row[j]!
-      norms[c * n + i] = metric === 'cosine' ? (s > 0 ? 1 / Math.sqrt(s) : 0) : s
+      // A prefix shorter than 2^-80 has no usable direction: it counts as zero (see MAX_STORED_NORM).
+      norms[c * n + i] = metric === 'cosine' ? (s > MIN_COSINE_SQUARED_NORM ? 1 / Math.sqrt(s) : 0) : s
     }
   }
   return norms
@@ -181,6 +185,13 @@ export function writeStore(writer: ArtifactWriter, store: RowStore): void {
   })
   writer.addSection('norms', store.norms)
 }
+
+/**
+ * Largest stored norm value: an `l2` column holds |x_p|² <= 2^16 dims × (2^32)² = 2^80; a
+ * `cosine` column holds 1 / |x_p|, bounded so that a score (a dot product of at most 2^40 times
+ * this factor) stays below 2^120, finite, even for a damaged column.
+ */
+const MAX_STORED_NORM = 2 ** 80
 
 /** Reads and checks a store written by `writeStore`; inconsistencies throw CORRUPT. */
 export function readStore(artifact: Artifact, metric: Metric, n: number, storeDims: number): RowStore {
@@ -220,7 +231,7 @@ export function readStore(artifact: Artifact, metric: Metric, n: number, storeDi
   const norms = requireSection(artifact, 'norms', 'f32', columns * n)
   for (let i = 0; i < norms.length; i++) {
     const v = norms[i]!
-    if (!(v >= 0) || v === Number.POSITIVE_INFINITY) throw new AnnError('CORRUPT', 'stored norms are invalid')
+    if (!(v >= 0 && v <= MAX_STORED_NORM)) throw new AnnError('CORRUPT', `stored norm ${v} is invalid`)
   }
   return {
     metric,

@@ -8,6 +8,20 @@ import type { Metric } from './types.ts'
 
 const METRICS: readonly Metric[] = ['cosine', 'ip', 'l2']
 
+/** Largest `dim` an index may have (stored or built); 65,536 dims is far past any embedding. */
+export const MAX_INDEX_DIM = 65_536
+
+/** Largest re-rank depth an index stores (search clamps any depth to the index's rows). */
+export const MAX_RERANK = 1 << 20
+
+/**
+ * Largest magnitude of a vector value (data, queries, stored vectors and centroids): 2^32.
+ * With at most 2^16 dims, every dot product, squared distance and norm of such values stays
+ * below 2^114, so no score can overflow even float32 (2^128): a search never returns a
+ * non-finite score. Real embeddings are many orders of magnitude smaller.
+ */
+export const MAX_MAGNITUDE = 2 ** 32
+
 export function checkMetric(metric: unknown): Metric {
   if (!METRICS.includes(metric as Metric)) {
     throw new AnnError(
@@ -88,12 +102,17 @@ export function checkQuery(query: unknown, dim: number): Float32Array {
   return query
 }
 
-export function checkFinite(name: string, data: Float32Array, dim: number): void {
+/**
+ * Every value of `data` is finite and within ±`bound` (default {@link MAX_MAGNITUDE}).
+ * Throws `NOT_FINITE` naming the row and dim of the first that is not.
+ */
+export function checkFinite(name: string, data: Float32Array, dim: number, bound = MAX_MAGNITUDE): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!
-    // v - v is NaN exactly for NaN and ±Infinity; cheaper than Number.isFinite in the loop.
-    if (v - v !== 0) {
-      throw new AnnError('NOT_FINITE', `${name} row ${Math.floor(i / dim)} dim ${i % dim} holds ${v}`)
+    // False for NaN too: one comparison pair covers NaN, ±Infinity and huge finite values.
+    if (!(v <= bound && v >= -bound)) {
+      const what = Number.isFinite(v) ? `${v}, beyond ±${bound}` : String(v)
+      throw new AnnError('NOT_FINITE', `${name} row ${Math.floor(i / dim)} dim ${i % dim} holds ${what}`)
     }
   }
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { arch, cpus, release, totalmem, type } from 'node:os'
+import { join } from 'node:path'
 import type { BenchProvenance } from './schema.ts'
 import { VERSION } from './version.ts'
 
@@ -24,16 +25,35 @@ export function detectVirtualisation(): { virtualised: boolean; virtualisation?:
   return found.length > 0 ? { virtualised: true, virtualisation: found.join(', ') } : { virtualised: false }
 }
 
-/** The git commit of `cwd` and whether the work tree has changes; nulls outside a repository. */
+/** Whether `file` holds a result file of this harness (which benchmark runs write themselves). */
+function isResultFile(file: string): boolean {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as { schema_version?: unknown; provenance?: unknown }
+    return typeof value.schema_version === 'number' && typeof value.provenance === 'object'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The git commit of `cwd` and whether the work tree has changes to tracked files; nulls
+ * outside a repository. Changed result files of this harness do not count: a suite writes
+ * them itself, so every run after the first would otherwise call its own tree dirty.
+ */
 export function gitState(cwd = process.cwd()): BenchProvenance['git'] {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: 'pipe' }).trim()
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    })
-    return { commit, dirty: status.trim() !== '' }
+    const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' })
+    const commit = git('rev-parse', 'HEAD').trim()
+    const root = git('rev-parse', '--show-toplevel').trim()
+    // -z: NUL-separated "XY path" records, paths relative to the root and never quoted.
+    const changed = git('status', '--porcelain=v1', '-z', '--untracked-files=no')
+      .split('\0')
+      .filter((record) => record.length > 3)
+      .map((record) => ({ status: record.slice(0, 2), path: join(root, record.slice(3)) }))
+    const dirty = changed.some(
+      (c) => c.status.includes('D') || c.status.includes('R') || !isResultFile(c.path),
+    )
+    return { commit, dirty }
   } catch {
     return { commit: null, dirty: null }
   }

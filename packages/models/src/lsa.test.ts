@@ -78,6 +78,28 @@ describe('LsaEmbedder', () => {
     expect(LsaEmbedder.load(rewrite('idf', (d) => d)).dims).toBe(3)
   })
 
+  it('embeds to a finite unit vector even when its stored weights are the largest finite floats', () => {
+    const artifact = readArtifact(LsaEmbedder.fit(TINY, { dims: 3 }).serialize())
+    for (const [name, value] of [
+      ['projection', 3.4e38],
+      ['projection', -3.4e38],
+      ['idf', 3.4e38],
+    ] as const) {
+      const w = new ArtifactWriter(artifact.kind, artifact.params)
+      for (const [n, s] of artifact.sections)
+        w.addSection(n, n === name ? s.data.slice().fill(value) : s.data)
+      const lsa = LsaEmbedder.load(w.finish())
+      for (const text of [...TINY, 'interest rates garden cat']) {
+        const v = lsa.embed(text)
+        expect([...v].every(Number.isFinite), `${name} ${value}: ${text}`).toBe(true)
+        expect(
+          v.reduce((s, x) => s + x * x, 0),
+          `${name} ${value}: ${text}`,
+        ).toBeCloseTo(1, 5)
+      }
+    }
+  })
+
   it('has nested prefixes: rankings by 32/64/128 dims approach the 256-dim ranking monotonically', () => {
     const docs = loadDefaultCorpus().filter((_, i) => i % 4 === 0) // ~3.2k passages
     const texts = docs.map((d) => d.text)

@@ -228,16 +228,18 @@ export class LsaEmbedder {
 
   #embedInto(text: string, out: Float32Array, offset: number, dims: number): void {
     const full = this.dims
+    // Summed and normalised in float64: the term weights are at most 1, so even the largest
+    // finite float32 loadings (3.4e38) cannot overflow here, and the unit-length result always
+    // fits float32. Summing into the float32 output could reach Infinity, and then NaN.
+    const sum = new Float64Array(dims)
     for (const [t, w] of this.weights(text)) {
       const row = t * full
-      for (let c = 0; c < dims; c++) out[offset + c]! += w * this.projection[row + c]!
+      for (let c = 0; c < dims; c++) sum[c]! += w * this.projection[row + c]!
     }
     let norm = 0
-    for (let c = 0; c < dims; c++) norm += out[offset + c]! * out[offset + c]!
-    if (norm > 0) {
-      const inv = 1 / Math.sqrt(norm)
-      for (let c = 0; c < dims; c++) out[offset + c]! *= inv
-    }
+    for (let c = 0; c < dims; c++) norm += sum[c]! * sum[c]!
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0
+    for (let c = 0; c < dims; c++) out[offset + c] = sum[c]! * inv
   }
 }
 

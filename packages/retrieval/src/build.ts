@@ -12,6 +12,7 @@ import { type CalibrationEmbedder, type CalibrationOptions, calibrateFusion } fr
 import { encodeDocuments } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { BM25, buildLexicalIndex, MINISEARCH_VERSION } from './lexical.ts'
+import { encodeManifest } from './manifest.ts'
 import { sha256Hex } from './sha256.ts'
 import {
   type EmbedderInfo,
@@ -212,7 +213,7 @@ export async function buildIndexSet(
     entries[name] = { bytes: data.length, sha256: await sha256Hex(data) }
     bytes += data.length
   }
-  const manifest: IndexSetManifest = {
+  const unsealed: Omit<IndexSetManifest, 'sha256'> = {
     format: INDEX_SET_FORMAT,
     version: INDEX_SET_VERSION,
     name: options.name ?? 'index',
@@ -246,7 +247,9 @@ export async function buildIndexSet(
       buildSeconds: (performance.now() - started) / 1000,
     },
   }
-  files[INDEX_SET_FILES.manifest] = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)
+  const manifestBytes = await encodeManifest(unsealed)
+  files[INDEX_SET_FILES.manifest] = manifestBytes
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as IndexSetManifest
   progress('write', 1, 1)
   return { files, manifest }
 }

@@ -36,22 +36,35 @@ export function decodeDocuments(bytes: Uint8Array, count: number, file: string):
   return store as DocumentStore
 }
 
+/** Leading characters of a document that a snippet is cut from (and searched for query words). */
+export const SNIPPET_SCAN_CHARS = 16_384
+/** Distinct query words (of 3+ characters) a snippet looks for: the first ones of the query. */
+export const SNIPPET_QUERY_WORDS = 16
+
 /**
  * A window of `text` of about `chars` characters around the first occurrence of a query
- * word (case-insensitive), cut at word boundaries, with ellipses where text was cut.
+ * word (case-insensitive), cut at word boundaries, with ellipses where text was cut. Its cost
+ * is bounded whatever the document and query (a search may build a thousand snippets): only
+ * the first {@link SNIPPET_SCAN_CHARS} characters are looked at, for at most
+ * {@link SNIPPET_QUERY_WORDS} distinct query words.
  */
 export function snippet(text: string, query: string | undefined, chars: number): string {
   if (chars <= 0) return ''
-  const flat = text.replace(/\s+/g, ' ').trim()
-  if (flat.length <= chars) return flat
+  const cut = text.length > SNIPPET_SCAN_CHARS
+  const flat = (cut ? text.slice(0, SNIPPET_SCAN_CHARS) : text).replace(/\s+/g, ' ').trim()
+  if (!cut && flat.length <= chars) return flat
   let at = 0
   if (query !== undefined) {
     const lower = flat.toLowerCase()
-    const words = query
+    const words = new Set<string>()
+    for (const w of query
+      .slice(0, 4096)
       .toLowerCase()
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter((w) => w.length > 2)
-    const hits = words.map((w) => lower.indexOf(w)).filter((i) => i >= 0)
+      .split(/[^\p{L}\p{N}]+/u)) {
+      if (w.length > 2) words.add(w)
+      if (words.size === SNIPPET_QUERY_WORDS) break
+    }
+    const hits = [...words].map((w) => lower.indexOf(w)).filter((i) => i >= 0)
     if (hits.length > 0) at = Math.min(...hits)
   }
   let start = Math.max(0, at - Math.floor(chars / 4))
@@ -64,5 +77,6 @@ export function snippet(text: string, query: string | undefined, chars: number):
     const space = flat.lastIndexOf(' ', end)
     if (space > start) end = space
   }
-  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`
+  const more = end < flat.length || cut
+  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${more ? '…' : ''}`
 }

@@ -9,10 +9,13 @@ import { readIndexSet } from './node.ts'
 import { TINY_CORPUS } from './test-fixtures.ts'
 import type { RetrievalIndex } from './types.ts'
 
-/** A set written by @frugal/retrieval before fusion calibration existed (no `fusion` in its manifest). */
-const LEGACY_SET = join(fileURLToPath(new URL('.', import.meta.url)), '../test-fixtures/index-set-v1-rrf')
+/**
+ * A set without `fusion` in its manifest, as every set written before fusion calibration
+ * existed (written with `calibrate: false`, which leaves the manifest exactly as it was).
+ */
+const LEGACY_SET = join(fileURLToPath(new URL('.', import.meta.url)), '../test-fixtures/index-set-v2-rrf')
 
-/** Hybrid results that set gave when it was written (equal-weight RRF, k = 60). */
+/** Hybrid results the version before calibration gave on this corpus (equal-weight RRF, k = 60). */
 const LEGACY_RESULTS = [
   {
     query: 'rockets to the moon',

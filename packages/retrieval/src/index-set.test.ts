@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltIndexSet, buildIndexSet } from './build.ts'
-import { snippet } from './documents.ts'
+import { SNIPPET_QUERY_WORDS, SNIPPET_SCAN_CHARS, snippet } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { loadIndexSet } from './index-set.ts'
+import { encodeManifest } from './manifest.ts'
 import { readIndexSet, writeIndexSet } from './node.ts'
 import { sha256Hex } from './sha256.ts'
 import { TINY_CORPUS } from './test-fixtures.ts'
-import { INDEX_SET_FILES, type RetrievalIndex } from './types.ts'
+import { INDEX_SET_FILES, type IndexSetManifest, type RetrievalIndex } from './types.ts'
 
 let built: BuiltIndexSet
 let index: RetrievalIndex
@@ -41,7 +42,7 @@ describe('index sets', () => {
   it('writes a manifest with versions, sizes and SHA-256 of every file', async () => {
     const m = built.manifest
     expect(m.format).toBe('frugal-index-set')
-    expect(m.version).toBe(1)
+    expect(m.version).toBe(2)
     expect(Object.keys(m.files).sort()).toEqual([
       'dense.ann',
       'documents.json',
@@ -101,7 +102,7 @@ describe('index sets', () => {
       dims: 6,
       denseKind: 'flat',
       metric: 'cosine',
-      version: 1,
+      version: 2,
     })
     expect(s.modes).toEqual(['dense', 'lexical', 'hybrid'])
     expect(s.annBytes).toBeGreaterThan(0)
@@ -168,7 +169,7 @@ describe('index sets', () => {
       return {
         ...built.files,
         [name]: bytes,
-        'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+        'manifest.json': await encodeManifest(manifest),
       }
     }
     const ann = built.files['dense.ann']!.slice()
@@ -199,7 +200,7 @@ describe('index sets', () => {
       return {
         ...built.files,
         'lexical.json': bytes,
-        'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+        'manifest.json': await encodeManifest(manifest),
       }
     }
     const count = built.manifest.documents.count
@@ -247,28 +248,61 @@ describe('index sets', () => {
   })
 
   it('refuses a malformed manifest or an unknown version', async () => {
-    const manifestWith = (m: unknown) => ({
+    const manifestWith = async (m: unknown) => ({
       ...built.files,
-      'manifest.json': new TextEncoder().encode(JSON.stringify(m)),
+      'manifest.json': await encodeManifest(m as IndexSetManifest),
     })
     expect(await refusal({ ...built.files, 'manifest.json': new TextEncoder().encode('{') })).toMatchObject({
       code: 'BAD_MANIFEST',
     })
-    expect(await refusal(manifestWith({ ...built.manifest, version: 2 }))).toMatchObject({
+    expect(await refusal(await manifestWith({ ...built.manifest, version: 3 }))).toMatchObject({
       code: 'UNSUPPORTED_VERSION',
     })
     const bad = await refusal(
-      manifestWith({ ...built.manifest, dense: { ...built.manifest.dense, dim: 'six' } }),
+      await manifestWith({ ...built.manifest, dense: { ...built.manifest.dense, dim: 'six' } }),
     )
     expect(bad).toMatchObject({ code: 'BAD_MANIFEST', field: 'dense.dim' })
     const traversal = structuredClone(built.manifest) as { documents: { file: string } }
     traversal.documents.file = '../secrets'
-    expect(await refusal(manifestWith(traversal))).toMatchObject({
+    expect(await refusal(await manifestWith(traversal))).toMatchObject({
       code: 'BAD_MANIFEST',
       field: 'documents.file',
     })
     const { 'manifest.json': _, ...noManifest } = built.files
     expect(await refusal(noManifest)).toMatchObject({ code: 'MISSING_FILE', file: INDEX_SET_FILES.manifest })
+  })
+
+  it('refuses a manifest whose own bytes changed (its checksum covers every member, e.g. embedder.kind)', async () => {
+    const text = new TextDecoder().decode(built.files['manifest.json']!)
+    const edits: [string, string][] = [
+      ['embedder kind flipped', text.replace('"kind": "lsa"', '"kind": "transformers"')],
+      ['name changed', text.replace('"name": "tiny"', '"name": "tinx"')],
+      ['a member added', text.replace('"name": "tiny"', '"name": "tiny", "extra": 1')],
+      ['checksum removed', text.replace(/,\s*"sha256": "[0-9a-f]{64}"\s*}\s*$/, '}')],
+    ]
+    for (const [label, edited] of edits) {
+      expect(edited, label).not.toBe(text)
+      const error = await refusal({ ...built.files, 'manifest.json': new TextEncoder().encode(edited) })
+      expect(error.file, label).toBe('manifest.json')
+      expect(['CHECKSUM_MISMATCH', 'BAD_MANIFEST'], label).toContain(error.code)
+    }
+    // Whitespace is not covered: a re-indented manifest still loads.
+    const compact = new TextEncoder().encode(JSON.stringify(JSON.parse(text)))
+    expect((await loadIndexSet({ ...built.files, 'manifest.json': compact })).manifest.name).toBe('tiny')
+  })
+
+  it('refuses a manifest declaring a dim past 65,536 or a frontier past its index', async () => {
+    const huge = { ...built.manifest, dense: { ...built.manifest.dense, dim: 2 ** 32 } }
+    expect(await refusal({ ...built.files, 'manifest.json': await encodeManifest(huge) })).toMatchObject({
+      code: 'BAD_MANIFEST',
+      field: 'dense.dim',
+    })
+    const point = { settings: { scanDims: 7 }, recall: 1, k: 10, flops: 100 }
+    const frontier = { ...built.manifest, dense: { ...built.manifest.dense, frontier: [point] } }
+    expect(await refusal({ ...built.files, 'manifest.json': await encodeManifest(frontier) })).toMatchObject({
+      code: 'BAD_MANIFEST',
+      field: 'dense.frontier.0.settings',
+    })
   })
 
   it('writes and reads a set through a directory', async () => {
@@ -289,5 +323,17 @@ describe('snippet', () => {
     expect(s.length).toBeLessThanOrEqual(62)
     expect(snippet('short text', 'x', 200)).toBe('short text')
     expect(snippet('anything', 'x', 0)).toBe('')
+  })
+
+  it('looks only at the first 16 KiB of a document and the first 16 query words (bounded cost)', () => {
+    const far = `${'filler words here '.repeat(2000)} the railroad at last`
+    expect(far.indexOf('railroad')).toBeGreaterThan(SNIPPET_SCAN_CHARS)
+    expect(snippet(far, 'railroad', 40)).toMatch(/^filler words here.*…$/)
+    const near = `${'filler '.repeat(50)}zebra ${'filler '.repeat(50)}`
+    const words = Array.from({ length: SNIPPET_QUERY_WORDS }, (_, i) => `absent${i}`)
+    expect(snippet(near, [...words, 'zebra'].join(' '), 40)).not.toContain('zebra')
+    expect(snippet(near, [...words.slice(1), 'zebra'].join(' '), 40)).toContain('zebra')
+    const huge = 'x'.repeat(5_000_000)
+    expect(snippet(huge, 'xxx', 100).length).toBeLessThanOrEqual(102)
   })
 })

@@ -1,11 +1,12 @@
-import { AnnError, loadIndex, type SearchParams, type VectorIndex } from '@frugal/ann'
+import { AnnError, loadIndex, MAX_MAGNITUDE, type SearchParams, type VectorIndex } from '@frugal/ann'
 import { LsaEmbedder } from '@frugal/models'
 import type MiniSearch from 'minisearch'
 import { type DocumentStore, decodeDocuments, snippet } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { fuse, resolveFusion } from './fusion.ts'
 import { lexicalSearch, loadLexicalIndex } from './lexical.ts'
-import { parseManifest } from './manifest.ts'
+import { verifyManifest } from './manifest.ts'
+import { probeIndexSet } from './probe.ts'
 import { sha256Hex } from './sha256.ts'
 import {
   type Hit,
@@ -22,6 +23,8 @@ import {
 export const MAX_QUERY_CHARS = 4096
 /** Largest `k`. */
 export const MAX_K = 1000
+/** Largest magnitude of a query vector value (`MAX_MAGNITUDE` of @frugal/ann: 2^32); beyond it scores could overflow. */
+export const MAX_VECTOR_VALUE = MAX_MAGNITUDE
 
 export interface LoadOptions {
   /**
@@ -32,9 +35,10 @@ export interface LoadOptions {
 }
 
 /**
- * Loads an index set from its files (e.g. fetched from R2). Every file is checked — presence,
- * size, SHA-256, then its content — before anything is returned, so a set is either fully
- * usable or refused with a `RetrievalError` naming the file.
+ * Loads an index set from its files (e.g. fetched from R2). Every file is checked — the
+ * manifest's own checksum, presence, size, SHA-256, then its content — and the loaded set must answer a probe search in every
+ * mode (see `probeIndexSet`) before anything is returned, so a set is either fully usable or
+ * refused with a `RetrievalError` naming the file.
  * @example
  * const index = await loadIndexSet({ 'manifest.json': m, 'dense.ann': d, 'lexical.json': l, 'documents.json': s, 'embedder.bin': e })
  * const { hits } = await index.search({ query: 'railroads and canals', k: 10, mode: 'hybrid' })
@@ -49,7 +53,7 @@ export async function loadIndexSet(
       throw new RetrievalError('MISSING_FILE', `${name}: missing from the index set`, { file: name })
     return value instanceof Uint8Array ? value : new Uint8Array(value)
   }
-  const manifest = parseManifest(bytesOf(INDEX_SET_FILES.manifest))
+  const manifest = await verifyManifest(bytesOf(INDEX_SET_FILES.manifest))
   for (const [name, entry] of Object.entries(manifest.files)) {
     const bytes = bytesOf(name)
     if (bytes.length !== entry.bytes) {
@@ -96,7 +100,7 @@ export async function loadIndexSet(
   }
   const lexicalFile = manifest.lexical.file
   const lexical = openPart(lexicalFile, () =>
-    loadLexicalIndex(new TextDecoder().decode(bytesOf(lexicalFile)), manifest.documents.count),
+    loadLexicalIndex(bytesOf(lexicalFile), manifest.documents.count),
   )
   if (lexical.documentCount !== manifest.documents.count) {
     throw new RetrievalError(
@@ -121,7 +125,13 @@ export async function loadIndexSet(
       },
     )
   }
-  return new IndexSet(manifest, ann, embedder, lexical, documents, options.embedQuery)
+  const set = new IndexSet(manifest, ann, embedder, lexical, documents, options.embedQuery)
+  await probeIndexSet(set, documentTexts(documents))
+  return set
+}
+
+function* documentTexts(docs: DocumentStore): Iterable<string> {
+  for (let i = 0; i < docs.texts.length; i++) yield `${docs.titles[i]} ${docs.texts[i]}`
 }
 
 function openPart<T>(file: string, open: () => T): T {

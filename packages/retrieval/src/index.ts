@@ -36,10 +36,11 @@ export {
   resolveFusion,
   type ScoredList,
 } from './fusion.ts'
-export { type LoadOptions, loadIndexSet, MAX_K, MAX_QUERY_CHARS } from './index-set.ts'
+export { type LoadOptions, loadIndexSet, MAX_K, MAX_QUERY_CHARS, MAX_VECTOR_VALUE } from './index-set.ts'
 export { BM25, lexicalContent } from './lexical.ts'
-export { parseManifest } from './manifest.ts'
+export { encodeManifest, manifestChecksum, parseManifest, verifyManifest } from './manifest.ts'
 export { type Judgements, mean, mrrAt, ndcgAt, recallAt } from './metrics.ts'
+export { probeIndexSet } from './probe.ts'
 export { sha256Hex } from './sha256.ts'
 export {
   type DenseInfo,

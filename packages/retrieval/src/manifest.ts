@@ -1,15 +1,20 @@
+import { MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
 import { z } from 'zod'
 import { RetrievalError } from './errors.ts'
+import { sha256Hex } from './sha256.ts'
 import { INDEX_SET_FILES, INDEX_SET_FORMAT, INDEX_SET_VERSION, type IndexSetManifest } from './types.ts'
 
 const count = z.number().int().nonnegative()
 const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name')
 
+const dims = z.number().int().positive().max(MAX_INDEX_DIM)
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
+
 const settingsSchema = z.object({
   nprobe: z.number().int().positive().optional(),
-  clusterDims: z.number().int().positive().optional(),
-  scanDims: z.number().int().positive(),
-  rerank: z.number().int().positive().optional(),
+  clusterDims: dims.optional(),
+  scanDims: dims,
+  rerank: z.number().int().positive().max(MAX_RERANK).optional(),
 })
 
 const weight = z.number().finite().nonnegative()
@@ -44,7 +49,7 @@ const manifestSchema = z.object({
   embedder: z.object({
     kind: z.enum(['lsa', 'transformers']),
     file: fileName.optional(),
-    dims: z.number().int().positive(),
+    dims,
     model: z.string().optional(),
     vocabulary: count.optional(),
   }),
@@ -52,11 +57,16 @@ const manifestSchema = z.object({
     file: fileName,
     kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary']),
     metric: z.enum(['cosine', 'ip', 'l2']),
-    dim: z.number().int().positive(),
+    dim: dims,
     size: count,
     frontier: z
       .array(
-        z.object({ settings: settingsSchema, recall: z.number(), k: z.number().int(), flops: z.number() }),
+        z.object({
+          settings: settingsSchema,
+          recall: z.number().min(0).max(1),
+          k: z.number().int().positive(),
+          flops: z.number().nonnegative().finite(),
+        }),
       )
       .optional(),
   }),
@@ -69,7 +79,7 @@ const manifestSchema = z.object({
   }),
   documents: z.object({ file: fileName, count }),
   fusion: fusionSchema.optional(),
-  files: z.record(fileName, z.object({ bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  files: z.record(fileName, z.object({ bytes: count, sha256 })),
   stats: z.object({
     documents: count,
     avgTokens: z.number(),
@@ -77,6 +87,7 @@ const manifestSchema = z.object({
     bytes: count,
     buildSeconds: z.number(),
   }),
+  sha256,
 })
 
 /**
@@ -85,6 +96,11 @@ const manifestSchema = z.object({
  * `UNSUPPORTED_VERSION`.
  */
 export function parseManifest(input: Uint8Array | ArrayBuffer | string): IndexSetManifest {
+  return readManifest(input).manifest
+}
+
+/** `parseManifest`, plus the JSON value as read (unknown members kept), which the checksum covers. */
+function readManifest(input: Uint8Array | ArrayBuffer | string): { manifest: IndexSetManifest; raw: object } {
   const file = INDEX_SET_FILES.manifest
   let value: unknown
   try {
@@ -130,6 +146,55 @@ export function parseManifest(input: Uint8Array | ArrayBuffer | string): IndexSe
     throw new RetrievalError('BAD_MANIFEST', `${file}: embedder.file is required for an lsa embedder`, {
       file,
       field: 'embedder.file',
+    })
+  }
+  for (const [i, point] of (manifest.dense.frontier ?? []).entries()) {
+    const { scanDims, clusterDims, nprobe } = point.settings
+    if (
+      scanDims > manifest.dense.dim ||
+      (clusterDims ?? 0) > manifest.dense.dim ||
+      (nprobe ?? 0) > manifest.dense.size
+    ) {
+      throw new RetrievalError(
+        'BAD_MANIFEST',
+        `${file}: dense.frontier.${i}.settings exceed the index's dims or rows`,
+        {
+          file,
+          field: `dense.frontier.${i}.settings`,
+        },
+      )
+    }
+  }
+  return { manifest, raw: value as object }
+}
+
+/** SHA-256 of a manifest value without its `sha256` member (see `IndexSetManifest.sha256`). */
+export async function manifestChecksum(manifest: object): Promise<string> {
+  const { sha256: _, ...rest } = manifest as Record<string, unknown>
+  return sha256Hex(new TextEncoder().encode(JSON.stringify(rest)))
+}
+
+/**
+ * Serialises a manifest as `manifest.json` (indented), with its own `sha256`.
+ * @example
+ * files['manifest.json'] = await encodeManifest({ ...manifest, name: 'renamed' })
+ */
+export async function encodeManifest(manifest: Omit<IndexSetManifest, 'sha256'>): Promise<Uint8Array> {
+  const { sha256: _, ...rest } = manifest as IndexSetManifest
+  const sealed = { ...rest, sha256: await manifestChecksum(rest) }
+  return new TextEncoder().encode(`${JSON.stringify(sealed, null, 2)}\n`)
+}
+
+/**
+ * `parseManifest`, then checks the manifest's own checksum: `CHECKSUM_MISMATCH` (file
+ * `manifest.json`) when any of its bytes that matter changed.
+ */
+export async function verifyManifest(input: Uint8Array | ArrayBuffer | string): Promise<IndexSetManifest> {
+  const { manifest, raw } = readManifest(input)
+  if ((await manifestChecksum(raw)) !== manifest.sha256) {
+    const file = INDEX_SET_FILES.manifest
+    throw new RetrievalError('CHECKSUM_MISMATCH', `${file}: SHA-256 differs from its sha256 member`, {
+      file,
     })
   }
   return manifest

@@ -9,7 +9,7 @@ import type { FrontierPoint, IndexKind, Metric, SearchCost, SearchSettings } fro
 export type SearchMode = 'dense' | 'lexical' | 'hybrid'
 
 /** Version of the index-set layout (`manifest.json` `version`); bumped on breaking changes. */
-export const INDEX_SET_VERSION = 1
+export const INDEX_SET_VERSION = 2
 
 /** `manifest.json` `format` value. */
 export const INDEX_SET_FORMAT = 'frugal-index-set'
@@ -100,6 +100,12 @@ export interface IndexSetManifest {
     bytes: number
     buildSeconds: number
   }
+  /**
+   * SHA-256 (lowercase hex) of the manifest itself: of `JSON.stringify` of the parsed manifest
+   * without this member (keys in file order, no whitespace), so that no byte of the set, the
+   * manifest included, is unchecked. `encodeManifest` writes it; `loadIndexSet` checks it.
+   */
+  sha256: string
 }
 
 /**

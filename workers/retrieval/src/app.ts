@@ -6,7 +6,15 @@ import { endTime, setMetric, startTime, timing } from 'hono/timing'
 import { requireUploadToken } from './auth.ts'
 import type { AppEnv } from './env.ts'
 import { ApiError, type ErrorBody } from './errors.ts'
-import { BATCH_BODY_BYTES, limitBody, limitsOf, limitUpload, SEARCH_BODY_BYTES } from './limits.ts'
+import {
+  BATCH_BODY_BYTES,
+  limitBody,
+  limitsOf,
+  limitUpload,
+  SEARCH_BODY_BYTES,
+  shedLoad,
+  uploadLimit,
+} from './limits.ts'
 import {
   BatchBody,
   BatchResponse,
@@ -19,7 +27,7 @@ import {
   SearchResponse,
 } from './schemas.ts'
 import { present, runBatch, runSearch } from './search.ts'
-import { IndexStore } from './store.ts'
+import { estimateMemory, IndexStore } from './store.ts'
 import { readUpload } from './upload.ts'
 
 /** Version reported by `/healthz` and the OpenAPI document. */
@@ -46,8 +54,9 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Unknown index',
   413: 'Body too large',
   415: 'Unsupported content type',
+  409: 'Another upload to this name finished first; nothing was stored',
   422: 'Artifact set rejected (magic, version, size, checksum or content); the previous set still serves',
-  503: 'Index in storage cannot be served',
+  503: 'Index in storage cannot be served (`INDEX_UNAVAILABLE`), storage failed (`STORAGE_UNAVAILABLE`) or the worker is overloaded (`OVERLOADED`); retry after `Retry-After` seconds',
   507: 'Index larger than this worker loads (MAX_INDEX_BYTES)',
 }
 
@@ -132,7 +141,7 @@ const putRoute = createRoute({
   responses: {
     200: { description: 'Replaced the set served under this name', ...json(IndexSummary) },
     201: { description: 'Stored a new set', ...json(IndexSummary) },
-    ...errors(400, 401, 403, 413, 415, 422, 503),
+    ...errors(400, 401, 403, 409, 413, 415, 422, 503),
   },
 })
 
@@ -167,6 +176,7 @@ export function createApp(store = new IndexStore()) {
     },
   })
 
+  app.use('/v1/*', shedLoad())
   app.use('/v1/*', timing({ totalDescription: 'total', crossOrigin: false }))
   app.use('/v1/indexes/:name/search', limitBody(SEARCH_BODY_BYTES))
   app.use('/v1/indexes/:name/search:batch', limitBody(BATCH_BODY_BYTES))
@@ -232,8 +242,23 @@ export function createApp(store = new IndexStore()) {
 
   app.openapi(putRoute, async (c) => {
     const { name } = c.req.valid('param')
-    const files = await readUpload(c.req.raw)
-    const { head, replaced, cleanup } = await store.put(c.env.INDEXES, name, files, limitsOf(c.env))
+    const limits = limitsOf(c.env)
+    // The body and the set it loads into count against the memory budget from the start, so
+    // that uploads and cold loads in flight together stay within the isolate's memory.
+    const declared = Number(c.req.header('content-length'))
+    const body = Number.isSafeInteger(declared) && declared > 0 ? declared : uploadLimit(c.env)
+    const release = store.reserve(
+      body + estimateMemory(Math.min(body, limits.maxIndexBytes)),
+      limits.cacheBudgetBytes,
+    )
+    let stored: Awaited<ReturnType<IndexStore['put']>>
+    try {
+      const files = await readUpload(c.req.raw)
+      stored = await store.put(c.env.INDEXES, name, files, limits)
+    } finally {
+      release()
+    }
+    const { head, replaced, cleanup } = stored
     try {
       c.executionCtx.waitUntil(cleanup)
     } catch {
@@ -294,7 +319,7 @@ export function createApp(store = new IndexStore()) {
   )
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toBody(), err.status)
+    if (err instanceof ApiError) return c.json(err.toBody(), err.status, err.headers)
     if (err instanceof HTTPException) {
       if (err.status === 400 && /json/i.test(err.message)) {
         return c.json<ErrorBody>(

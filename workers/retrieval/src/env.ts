@@ -12,6 +12,8 @@ export interface Bindings {
   MAX_INDEX_BYTES?: string
   /** Bytes of loaded index sets kept in isolate memory at once; least recently used go first. */
   CACHE_BUDGET_BYTES?: string
+  /** Requests one isolate works on at once; more are refused at once with 503 `OVERLOADED`. */
+  MAX_CONCURRENT_REQUESTS?: string
 }
 
 export type AppEnv = { Bindings: Bindings }
@@ -23,6 +25,13 @@ export type AppEnv = { Bindings: Bindings }
 export const DEFAULT_MAX_INDEX_BYTES = 40 * 1024 * 1024
 /** Default heap for loaded sets: 96 MiB of the 128 MB isolate, the rest for the runtime and requests. */
 export const DEFAULT_CACHE_BUDGET_BYTES = 96 * 1024 * 1024
+
+/**
+ * Default bound of requests in flight per isolate. A search takes milliseconds of CPU, so 32
+ * queued requests wait well under a second; past that a client is better served by a fast 503
+ * and `Retry-After` than by a timeout, and the accepted requests keep their latency.
+ */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 32
 
 /** Reads a positive integer variable, falling back to `fallback` when unset or not a number. */
 export function byteLimit(value: string | undefined, fallback: number): number {

@@ -14,6 +14,9 @@ export type ApiErrorCode =
   | 'ARTIFACT_REJECTED'
   | 'INDEX_TOO_LARGE'
   | 'INDEX_UNAVAILABLE'
+  | 'STORAGE_UNAVAILABLE'
+  | 'OVERLOADED'
+  | 'CONFLICT'
   | 'INTERNAL'
 
 /** The JSON body of every error response. */
@@ -29,17 +32,20 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode
   readonly code: ApiErrorCode | string
   readonly field: string | undefined
+  /** Response headers to send with the error (e.g. `Retry-After` on a 503). */
+  readonly headers: Record<string, string>
   constructor(
     status: ContentfulStatusCode,
     code: ApiErrorCode | string,
     message: string,
-    options?: ErrorOptions & { field?: string },
+    options?: ErrorOptions & { field?: string; headers?: Record<string, string> },
   ) {
     super(message, options)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = options?.field
+    this.headers = options?.headers ?? {}
   }
 
   /** The response body; never includes a stack or a cause. */

@@ -1,3 +1,4 @@
+import { MAX_VECTOR_VALUE } from '@frugal/retrieval'
 import { z } from '@hono/zod-openapi'
 
 /** Longest accepted text query, in characters. */
@@ -7,8 +8,8 @@ export const MAX_VECTOR_DIMS = 4096
 /** Most queries in one `search:batch` request. */
 export const MAX_BATCH = 64
 export const MAX_K = 100
-/** Largest finite float32: vector values are searched as float32, beyond it they become Infinity. */
-const FLOAT32_MAX = 3.4028234663852886e38
+/** Largest vector value (2^32): within it no score can overflow. */
+const MAX_VALUE = MAX_VECTOR_VALUE
 
 export const IndexName = z
   .string()
@@ -66,7 +67,7 @@ const searchFields = {
     example: 'tariff on imports',
   }),
   vector: z
-    .array(z.number().min(-FLOAT32_MAX).max(FLOAT32_MAX))
+    .array(z.number().min(-MAX_VALUE).max(MAX_VALUE))
     .min(1)
     .max(MAX_VECTOR_DIMS)
     .optional()

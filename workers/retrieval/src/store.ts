@@ -1,5 +1,6 @@
-import type { R2Bucket } from '@cloudflare/workers-types'
-import { loadIndexSet, RetrievalError, type RetrievalIndex } from '@frugal/retrieval'
+import type { R2Bucket, R2Object } from '@cloudflare/workers-types'
+import { loadIndexSet, RetrievalError, type RetrievalIndex, sha256Hex } from '@frugal/retrieval'
+import { z } from 'zod'
 import { ApiError } from './errors.ts'
 
 /** What `heads/<name>.json` in R2 records about the artifact set being served under a name. */
@@ -11,6 +12,62 @@ export interface IndexHead {
   /** Sum of the file sizes. */
   bytes: number
   files: { name: string; bytes: number; sha256: string }[]
+}
+
+const headSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  uploadedAt: z.string(),
+  bytes: z.number().int().nonnegative(),
+  files: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+        bytes: z.number().int().nonnegative(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    )
+    .min(1),
+})
+
+/** Seconds a client is asked to wait (`Retry-After`) after a 503 for a transient condition. */
+export const RETRY_AFTER_SECONDS = 1
+
+/** A 503 that clients should retry: storage did not answer, or memory is taken by loads in flight. */
+function unavailable(code: string, message: string, cause?: unknown): ApiError {
+  return new ApiError(503, code, message, {
+    cause,
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  })
+}
+
+/** Runs an R2 call; a storage failure becomes a 503 `STORAGE_UNAVAILABLE` (with `Retry-After`), not a 500. */
+async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (cause) {
+    if (cause instanceof ApiError) throw cause
+    throw unavailable('STORAGE_UNAVAILABLE', `index storage failed while ${what}; retry shortly`, cause)
+  }
+}
+
+/** Reads and checks a head record; a malformed one means the stored set cannot be served (503). */
+async function readHead(obj: { json(): Promise<unknown> }, name: string): Promise<IndexHead> {
+  const value = await r2(`reading the head of "${name}"`, () => obj.json()).catch((cause: unknown) => {
+    if (
+      cause instanceof ApiError &&
+      cause.code === 'STORAGE_UNAVAILABLE' &&
+      cause.cause instanceof SyntaxError
+    ) {
+      throw new ApiError(503, 'INDEX_UNAVAILABLE', `index "${name}": its head record is not JSON`, { cause })
+    }
+    throw cause
+  })
+  const parsed = headSchema.safeParse(value)
+  if (!parsed.success || parsed.data.name !== name) {
+    throw new ApiError(503, 'INDEX_UNAVAILABLE', `index "${name}": its head record in storage is malformed`)
+  }
+  return parsed.data
 }
 
 /** A loaded set held in isolate memory. */
@@ -42,13 +99,6 @@ export function estimateMemory(bytes: number): number {
   return Math.ceil(bytes * MEMORY_PER_ARTIFACT_BYTE)
 }
 
-async function sha256Hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data))
-  let hex = ''
-  for (const b of digest) hex += b.toString(16).padStart(2, '0')
-  return hex
-}
-
 /** Turns a refusal by `loadIndexSet` into the 422 the client sees. */
 export function artifactRejected(err: RetrievalError): ApiError {
   const where = err.file ? `${err.file}: ` : ''
@@ -65,15 +115,61 @@ export function artifactRejected(err: RetrievalError): ApiError {
 export class IndexStore {
   readonly #entries = new Map<string, Entry>()
   readonly #loading = new Map<string, Promise<Entry>>()
+  /** Estimated bytes of loads and uploads in flight: counted against the budget like loaded sets. */
+  #reserved = 0
+
+  /** Estimated bytes of loaded sets plus loads and upload bodies in flight. */
+  memoryInUse(): number {
+    let total = this.#reserved
+    for (const e of this.#entries.values()) total += e.memoryBytes
+    return total
+  }
+
+  /**
+   * Claims `bytes` of the memory budget for a load or an upload body, evicting least recently
+   * used sets to make room; returns the release function. When loads or uploads already in
+   * flight leave too little room, it refuses with 503 `OVERLOADED` (and `Retry-After`) instead
+   * of letting concurrent cold reads together exceed the isolate's memory. One claim alone is
+   * always granted (`MAX_INDEX_BYTES` keeps a single set within the budget).
+   */
+  reserve(bytes: number, budget: number): () => void {
+    this.#evict(budget - this.#reserved - bytes)
+    if (this.#reserved > 0 && this.memoryInUse() + bytes > budget) {
+      throw unavailable(
+        'OVERLOADED',
+        `loads and uploads in flight hold ${this.#reserved} bytes of this worker's ${budget}-byte memory budget; retry shortly`,
+      )
+    }
+    this.#reserved += bytes
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#reserved -= bytes
+    }
+  }
 
   /** Names and heads of every stored set, from R2 (does not load anything). */
   async list(bucket: R2Bucket): Promise<IndexHead[]> {
     const heads: IndexHead[] = []
     let cursor: string | undefined
     do {
-      const page = await bucket.list({ prefix: 'heads/', cursor, limit: 1000 })
-      const got = await Promise.all(page.objects.map((o) => bucket.get(o.key)))
-      for (const obj of got) if (obj) heads.push((await obj.json()) as IndexHead)
+      const page = await r2('listing index sets', () =>
+        bucket.list({ prefix: 'heads/', cursor, limit: 1000 }),
+      )
+      const got = await r2('listing index sets', () =>
+        Promise.all(page.objects.map((o) => bucket.get(o.key))),
+      )
+      for (const [i, obj] of got.entries()) {
+        if (!obj) continue
+        const name = page.objects[i]!.key.slice('heads/'.length, -'.json'.length)
+        // A malformed head is left out of the list (its name answers 503 when asked for).
+        const head = await readHead(obj, name).catch((e: unknown) => {
+          if (e instanceof ApiError && e.code === 'INDEX_UNAVAILABLE') return undefined
+          throw e
+        })
+        if (head) heads.push(head)
+      }
       cursor = page.truncated ? page.cursor : undefined
     } while (cursor)
     return heads.sort((a, b) => a.name.localeCompare(b.name))
@@ -81,9 +177,9 @@ export class IndexStore {
 
   /** The head of `name`, or a 404. */
   async head(bucket: R2Bucket, name: string): Promise<IndexHead> {
-    const obj = await bucket.get(headKey(name))
+    const obj = await r2(`reading the head of "${name}"`, () => bucket.get(headKey(name)))
     if (!obj) throw notFound(name)
-    return (await obj.json()) as IndexHead
+    return readHead(obj, name)
   }
 
   /** Whether this isolate holds `name` in memory. */
@@ -120,12 +216,12 @@ export class IndexStore {
     cached: Entry | undefined,
     limits: { maxIndexBytes: number; cacheBudgetBytes: number },
   ): Promise<Entry> {
-    const headObj = await bucket.get(headKey(name))
+    const headObj = await r2(`reading the head of "${name}"`, () => bucket.get(headKey(name)))
     if (!headObj) {
       this.#entries.delete(name)
       throw notFound(name)
     }
-    const head = (await headObj.json()) as IndexHead
+    const head = await readHead(headObj, name)
     if (cached && cached.head.version === head.version) {
       cached.checkedAt = Date.now()
       cached.lastUsed = cached.checkedAt
@@ -138,13 +234,25 @@ export class IndexStore {
         `index "${name}" holds ${head.bytes} bytes of artifacts; this worker loads at most ${limits.maxIndexBytes} (MAX_INDEX_BYTES)`,
       )
     }
-    // Make room first: the old version of this set and the least recently used others.
+    // Make room first: the old version of this set and the least recently used others; the
+    // claim counts this load against the budget until it is remembered (or fails).
     this.#entries.delete(name)
-    this.#evict(limits.cacheBudgetBytes - estimateMemory(head.bytes))
+    const release = this.reserve(estimateMemory(head.bytes), limits.cacheBudgetBytes)
+    try {
+      const index = await this.#fetchAndLoad(bucket, name, head)
+      return this.#remember(name, head, index)
+    } finally {
+      release()
+    }
+  }
+
+  async #fetchAndLoad(bucket: R2Bucket, name: string, head: IndexHead): Promise<RetrievalIndex> {
     const files: Record<string, Uint8Array> = {}
     await Promise.all(
       head.files.map(async (f) => {
-        const obj = await bucket.get(fileKey(name, head.version, f.name))
+        const obj = await r2(`reading ${f.name} of "${name}"`, () =>
+          bucket.get(fileKey(name, head.version, f.name)),
+        )
         if (!obj) {
           throw new ApiError(
             503,
@@ -152,12 +260,11 @@ export class IndexStore {
             `index "${name}": file ${f.name} is missing from storage`,
           )
         }
-        files[f.name] = new Uint8Array(await obj.arrayBuffer())
+        files[f.name] = new Uint8Array(await r2(`reading ${f.name} of "${name}"`, () => obj.arrayBuffer()))
       }),
     )
-    let index: RetrievalIndex
     try {
-      index = await loadIndexSet(files)
+      return await loadIndexSet(files)
     } catch (err) {
       if (err instanceof RetrievalError) {
         throw new ApiError(
@@ -171,7 +278,6 @@ export class IndexStore {
       }
       throw err
     }
-    return this.#remember(name, head, index)
   }
 
   #remember(name: string, head: IndexHead, index: RetrievalIndex): Entry {
@@ -240,27 +346,38 @@ export class IndexStore {
     for (const [file, data] of files)
       head.files.push({ name: file, bytes: data.byteLength, sha256: await sha256Hex(data) })
     head.files.sort((a, b) => a.name.localeCompare(b.name))
-    const previous = await bucket.get(headKey(name))
-    const replaced = previous ? ((await previous.json()) as IndexHead) : undefined
+    // The head is swapped with a conditional write against the head this upload replaces: of
+    // two concurrent uploads to one name only one wins, and the loser removes its own files
+    // (otherwise the files of whichever head was overwritten would stay in storage for good).
+    const previous = await r2(`reading the head of "${name}"`, () => bucket.get(headKey(name)))
+    const replaced = previous ? await readHead(previous, name).catch(() => undefined) : undefined
+    let written: R2Object | null
     try {
       await Promise.all(
         head.files.map((f) =>
           bucket.put(fileKey(name, version, f.name), files.get(f.name)!, { sha256: f.sha256 }),
         ),
       )
-      await bucket.put(headKey(name), JSON.stringify(head), {
+      written = await bucket.put(headKey(name), JSON.stringify(head), {
         httpMetadata: { contentType: 'application/json' },
         customMetadata: { version },
+        onlyIf: previous ? { etagMatches: previous.etag } : { etagDoesNotMatch: '*' },
       })
     } catch (cause) {
       await bucket.delete(head.files.map((f) => fileKey(name, version, f.name))).catch(() => {})
-      throw new ApiError(
-        503,
-        'INDEX_UNAVAILABLE',
+      throw unavailable(
+        'STORAGE_UNAVAILABLE',
         `storing index "${name}" failed; the previous set still serves`,
-        {
-          cause,
-        },
+        cause,
+      )
+    }
+    if (written === null) {
+      await bucket.delete(head.files.map((f) => fileKey(name, version, f.name))).catch(() => {})
+      throw new ApiError(
+        409,
+        'CONFLICT',
+        `another upload to "${name}" finished first; this one was not stored (retry to replace it)`,
+        { field: 'name' },
       )
     }
     this.#entries.delete(name)

@@ -1,3 +1,4 @@
+import { encodeManifest } from '@frugal/retrieval'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { expectError, fixtureFiles, get, post, uploadTar } from './helpers.ts'
 
@@ -22,12 +23,12 @@ let calibrated: Fusion
 
 beforeAll(async () => {
   expect([200, 201]).toContain((await uploadTar('default', fixtureFiles())).status)
-  // The same set as written before calibration existed: its manifest without `fusion`.
+  // The same set as written before calibration existed: its manifest without `fusion` (resealed).
   const legacy = fixtureFiles()
   const manifest = JSON.parse(new TextDecoder().decode(legacy.get('manifest.json')))
   calibrated = manifest.fusion
   delete manifest.fusion
-  legacy.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)))
+  legacy.set('manifest.json', (await encodeManifest(manifest)) as Uint8Array<ArrayBuffer>)
   const res = await uploadTar('legacy', legacy)
   expect([200, 201], await res.clone().text()).toContain(res.status)
 })

@@ -1,3 +1,4 @@
+import { encodeManifest } from '@frugal/retrieval'
 import { describe, expect, it } from 'vitest'
 import { expectError, fixtureFiles, get, post, put, sha256Hex, TOKEN, tarOf, uploadTar } from './helpers.ts'
 
@@ -31,7 +32,7 @@ async function tampered(
   if (reseal) {
     const manifest = JSON.parse(new TextDecoder().decode(files.get('manifest.json')!))
     manifest.files[file] = { bytes: data.byteLength, sha256: await sha256Hex(data) }
-    files.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)))
+    files.set('manifest.json', (await encodeManifest(manifest)) as Uint8Array<ArrayBuffer>)
   }
   return files
 }

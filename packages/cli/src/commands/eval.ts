@@ -12,9 +12,10 @@ import { defineCommand } from 'citty'
 import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
 import { queryEmbedding } from './embedder-node.ts'
+import { evalLmCommand, evalVqaCommand } from './eval-models.ts'
 import { FUSION_ARGS, parseFusionFlags } from './fusion-flags.ts'
 import { parseMode } from './search.ts'
-import { guarded, intList } from './shared.ts'
+import { fail, guarded, intList } from './shared.ts'
 
 /** One evaluated setting. */
 export interface EvalRow {
@@ -34,14 +35,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
+const VALUE_FLAGS = new Set(['--index', '--dataset', '--split', '--modes', '--dims', '--model'])
+
+/** The subcommand named on the command line (the first positional argument), as citty finds it. */
+function subcommandOf(rawArgs: string[]): string | undefined {
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!
+    if (a === '--') return undefined
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && VALUE_FLAGS.has(a)) i++
+      continue
+    }
+    return a
+  }
+  return undefined
+}
+
 /** `frugal eval`: nDCG@10, Recall@100, MRR@10 and latency per mode and dims. */
 export const evalCommand = defineCommand({
-  meta: { name: 'eval', description: 'Evaluate an index set on a BEIR-layout (or Cranfield) dataset' },
+  meta: {
+    name: 'eval',
+    description:
+      'Evaluate an index set on a BEIR-layout (or Cranfield) dataset; `eval lm` / `eval vqa` evaluate models',
+  },
+  subCommands: { lm: evalLmCommand, vqa: evalVqaCommand },
   args: {
-    index: { type: 'string', required: true, description: 'Index set folder' },
+    index: { type: 'string', description: 'Index set folder (required)' },
     dataset: {
       type: 'string',
-      required: true,
       description: 'BEIR folder (queries.jsonl, qrels/<split>.tsv) or a Cranfield folder',
     },
     split: { type: 'string', default: 'test', description: 'Qrels split' },
@@ -55,8 +76,12 @@ export const evalCommand = defineCommand({
     json: { type: 'boolean', default: false, description: 'Print rows as JSON' },
     quiet: { type: 'boolean', default: false, description: 'No progress bar' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     guarded(async () => {
+      // citty runs this after a subcommand too: `eval lm` / `eval vqa` have done the work.
+      if (subcommandOf(rawArgs) !== undefined) return
+      if (!args.index) fail('--index is required')
+      if (!args.dataset) fail('--dataset is required')
       const modes = args.modes.split(',').map((m) => parseMode(m.trim()))
       const dimsList = args.dims === undefined ? [undefined] : intList(args.dims, '--dims')
       const fusion = parseFusionFlags(args)
