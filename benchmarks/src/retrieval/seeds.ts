@@ -4,7 +4,7 @@
  * to two other rules over the same pseudo-query sweep (the plain best, and the most even
  * weights within one standard error), against the better side minus 0.01.
  *
- *   pnpm --filter @frugal/benchmarks exec node src/retrieval/seeds.ts [--collections cranfield,ham,spam] [--seeds 1,2,3,4,5]
+ *   pnpm --filter @frugal/benchmarks exec node src/retrieval/seeds.ts [--collections cranfield,ham,spam,facts] [--seeds 1,2,3,4,5]
  */
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +22,7 @@ import {
   ndcgAt,
   sweepFusion,
 } from '@frugal/retrieval'
+import { factWorldCollection } from './fact-world.ts'
 import { loadMailThreads } from './mail-threads.ts'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -36,6 +37,7 @@ const LOADERS: Record<string, () => Promise<Dataset> | Dataset> = {
   cranfield: () => loadCranfield(flags.data),
   ham: () => loadMailThreads('ham'),
   spam: () => loadMailThreads('spam'),
+  facts: () => factWorldCollection(),
 }
 const seeds = flags.seeds.split(',').map(Number)
 const grid = fusionGrid()
