@@ -17,6 +17,28 @@ const settingsSchema = z.object({
   rerank: z.number().int().positive().max(MAX_RERANK).optional(),
 })
 
+const weight = z.number().finite().nonnegative()
+const unit = z.number().min(0).max(1)
+
+const fusionSchema = z
+  .object({
+    method: z.enum(['rrf', 'convex']),
+    k: z.number().finite().nonnegative(),
+    denseWeight: weight,
+    lexicalWeight: weight,
+    calibration: z.object({
+      generator: z.string(),
+      queries: count,
+      seed: z.number().int(),
+      depth: z.number().int().positive(),
+      ndcg: z.object({ dense: unit, lexical: unit, rrf: unit, fused: unit }),
+    }),
+  })
+  .refine((f) => f.denseWeight + f.lexicalWeight > 0, {
+    message: 'denseWeight and lexicalWeight must not both be 0',
+    path: ['denseWeight'],
+  })
+
 const manifestSchema = z.object({
   format: z.literal(INDEX_SET_FORMAT),
   version: z.number().int(),
@@ -56,6 +78,7 @@ const manifestSchema = z.object({
     analyzer: z.string(),
   }),
   documents: z.object({ file: fileName, count }),
+  fusion: fusionSchema.optional(),
   files: z.record(fileName, z.object({ bytes: count, sha256 })),
   stats: z.object({
     documents: count,
