@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { loadWasmKernels } from '@frugal/ann/node'
 import {
   BUILD_KINDS,
   type BuildKind,
@@ -93,6 +94,8 @@ const buildCommand = defineCommand({
         nlist,
         pqBytes,
         tune: args.tune,
+        // A graph is built on the WASM SIMD kernels (the same index, faster).
+        ...(kind === 'graph' ? { kernels: await loadWasmKernels() } : {}),
         onProgress: (stage, done, total) => {
           if (current !== stage) {
             if (current !== undefined) bars.get(current)?.stop()
