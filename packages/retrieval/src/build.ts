@@ -2,6 +2,7 @@ import {
   buildBinary,
   buildIvfPq,
   FlatIndex,
+  GraphIndex,
   IvfIndex,
   type Metric,
   tune,
@@ -26,7 +27,7 @@ import {
 export const GENERATOR = '@frugal/retrieval@0.1.0'
 
 /** Dense index kinds `buildIndexSet` can build. */
-export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary'] as const
+export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary', 'graph'] as const
 export type BuildKind = (typeof BUILD_KINDS)[number]
 
 /** An embedder that runs outside the index set (e.g. a transformers.js model in Node). */
@@ -57,6 +58,11 @@ export interface BuildOptions {
   clusterDims?: number
   /** Measure the recall/FLOPs frontier on pseudo-queries (default true). */
   tune?: boolean
+  /**
+   * The compiled `@frugal/ann/kernels.wasm`: a `graph` index is built (and tuned) with the WASM
+   * SIMD kernels (the same index as without them, faster).
+   */
+  kernels?: WebAssembly.Module
   metric?: Metric
   /**
    * Fit the hybrid fusion on pseudo-queries drawn from the documents and store it in the
@@ -150,6 +156,13 @@ export async function buildIndexSet(
     })
   } else if (kind === 'binary') {
     ann = buildBinary(vectors, n, dim, { metric, rerank: 100, onProgress: denseProgress })
+  } else if (kind === 'graph') {
+    ann = GraphIndex.build(vectors, n, dim, {
+      metric,
+      graphDims: clusterDims,
+      kernels: options.kernels,
+      onProgress: (_stage, done, total) => progress('dense', done / total, 1),
+    })
   } else {
     throw new RetrievalError(
       'INVALID_ARGUMENT',

@@ -1,4 +1,4 @@
-import { MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
+import { GRAPH_LIMITS, MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
 import { z } from 'zod'
 import { RetrievalError } from './errors.ts'
 import { sha256Hex } from './sha256.ts'
@@ -15,6 +15,7 @@ const settingsSchema = z.object({
   clusterDims: dims.optional(),
   scanDims: dims,
   rerank: z.number().int().positive().max(MAX_RERANK).optional(),
+  ef: z.number().int().positive().max(GRAPH_LIMITS.maxEf).optional(),
 })
 
 const weight = z.number().finite().nonnegative()
@@ -55,7 +56,7 @@ const manifestSchema = z.object({
   }),
   dense: z.object({
     file: fileName,
-    kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary']),
+    kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary', 'graph']),
     metric: z.enum(['cosine', 'ip', 'l2']),
     dim: dims,
     size: count,

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { loadWasmKernels } from '@frugal/ann/node'
 import {
   BUILD_KINDS,
   type BuildKind,
@@ -112,6 +113,8 @@ const buildCommand = defineCommand({
         pqBytes,
         tune: args.tune,
         calibrate,
+        // A graph is built on the WASM SIMD kernels (the same index, faster).
+        ...(kind === 'graph' ? { kernels: await loadWasmKernels() } : {}),
         onProgress: (stage, done, total) => {
           if (current !== stage) {
             if (current !== undefined) bars.get(current)?.stop()
