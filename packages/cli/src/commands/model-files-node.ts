@@ -4,7 +4,7 @@ import { delimiter, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type LoadedModel, ModelError, useWasmKernels, type VitConfig } from '@frugal/models'
 import { loadModelDir, loadWasmKernels, resolveModelDir } from '@frugal/models/node'
-import { decode } from 'fast-png'
+import { convertIndexedToRgb, decode } from 'fast-png'
 
 /** The zoo's model folders in this checkout (searched when they exist). */
 const ZOO_DIRS = [
@@ -85,8 +85,13 @@ export async function readImage(
     )
   }
   const channels = vision.num_channels
-  const stride = png.channels
-  const max = png.depth === 16 ? 65535 : 255
+  // A palette PNG becomes RGB(A) 8-bit; grey PNGs of 1–4 bits are refused rather than guessed at.
+  const pixels = png.palette ? convertIndexedToRgb(png) : png.data
+  const stride = png.palette ? (png.transparency ? 4 : 3) : png.channels
+  if (!png.palette && png.depth < 8) {
+    throw new ModelError('INVALID_ARGUMENT', `--image ${file} has ${png.depth}-bit samples; 8 or 16 are read`)
+  }
+  const max = png.depth === 16 && !png.palette ? 65535 : 255
   const mean = vision.image_mean ?? new Array(channels).fill(0.5)
   const std = vision.image_std ?? new Array(channels).fill(0.5)
   const out = new Float32Array(channels * size * size)
@@ -94,7 +99,7 @@ export async function readImage(
     // A grey PNG (with or without alpha) feeds its one channel to every input channel.
     const src = stride >= 3 ? c : 0
     for (let i = 0; i < size * size; i++) {
-      const v = (png.data[i * stride + src]! as number) / max
+      const v = (pixels[i * stride + src]! as number) / max
       out[c * size * size + i] = (v - mean[c]!) / std[c]!
     }
   }
