@@ -5,7 +5,8 @@ Heads (chosen by ``architectures[0]`` as in Hugging Face):
 - ``BertForQuestionAnswering``: ``qa_outputs`` -> start/end logits ``[B, T]`` (the extractive reader);
 - ``BertModel`` with ``matryoshka_dims``: mean pooling over the attention mask, an embedding whose
   prefixes of the listed sizes are each usable after L2 normalisation (Matryoshka).
-Post-LayerNorm blocks, exact GELU, learned absolute positions and token types.
+Post-LayerNorm blocks, exact GELU, learned absolute positions and token types. Structurally pruned
+models (APT) keep Hugging Face's ``pruned_heads`` and list each layer's FFN width in ``intermediate_sizes``.
 """
 
 from __future__ import annotations
@@ -34,14 +35,30 @@ class BertConfig:
     pad_token_id: int = 0
     num_labels: int = 2
     matryoshka_dims: list[int] | None = None
+    # Structured pruning (APT): Hugging Face's ``pruned_heads`` ({layer: [head, ...]}, heads keep their
+    # size, the layer's q/k/v/out matrices shrink) and the width of each layer's FFN after pruning.
+    pruned_heads: dict[str, list[int]] | None = None
+    intermediate_sizes: list[int] | None = None
     model_type: str = "bert"
     architectures: list[str] = field(default_factory=lambda: ["BertModel"])
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["matryoshka_dims"] is None:
-            del d["matryoshka_dims"]
+        for k in ("matryoshka_dims", "pruned_heads", "intermediate_sizes"):
+            if d[k] is None:
+                del d[k]
         return d
+
+    def heads(self, layer: int) -> int:
+        """Attention heads left in ``layer`` after pruning."""
+        return self.num_attention_heads - len((self.pruned_heads or {}).get(str(layer), []))
+
+    def head_size(self) -> int:
+        return self.hidden_size // self.num_attention_heads
+
+    def ffn(self, layer: int) -> int:
+        """FFN width of ``layer`` after pruning."""
+        return self.intermediate_sizes[layer] if self.intermediate_sizes else self.intermediate_size
 
 
 class BertEmbeddings(nn.Module):
@@ -52,78 +69,118 @@ class BertEmbeddings(nn.Module):
         self.token_type_embeddings = nn.Embedding(cfg.type_vocab_size, cfg.hidden_size)
         self.LayerNorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
 
-    def forward(self, ids: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
-        pos = torch.arange(ids.shape[1])
+    def forward(
+        self, ids: torch.Tensor, token_type_ids: torch.Tensor, position_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``position_ids`` ``[T]`` default to 0..T-1 (a decomposed reader encodes a passage at an offset)."""
+        pos = torch.arange(ids.shape[1]) if position_ids is None else position_ids
         x = self.word_embeddings(ids) + self.position_embeddings(pos)[None] + self.token_type_embeddings(token_type_ids)
         return self.LayerNorm(x)
 
 
 class BertSelfAttention(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
+    def __init__(self, cfg: BertConfig, layer: int) -> None:
         super().__init__()
-        self.h = cfg.num_attention_heads
-        self.query = nn.Linear(cfg.hidden_size, cfg.hidden_size)
-        self.key = nn.Linear(cfg.hidden_size, cfg.hidden_size)
-        self.value = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.h = cfg.heads(layer)
+        self.hd = cfg.head_size()
+        inner = self.h * self.hd
+        self.query = nn.Linear(cfg.hidden_size, inner)
+        self.key = nn.Linear(cfg.hidden_size, inner)
+        self.value = nn.Linear(cfg.hidden_size, inner)
 
 
 class BertSelfOutput(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
+    def __init__(self, cfg: BertConfig, layer: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.dense = nn.Linear(cfg.heads(layer) * cfg.head_size(), cfg.hidden_size)
         self.LayerNorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
 
 
-class BertAttention(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
-        super().__init__()
-        self.self = BertSelfAttention(cfg)
-        self.output = BertSelfOutput(cfg)
+@dataclass
+class BlockProbe:
+    """Optional masks and captured activations of prunable blocks (APT): heads and FFN neurons.
 
-    def forward(self, x: torch.Tensor, key_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b, t, d = x.shape
-        h = self.self.h
+    ``head_mask`` ``[L, H]`` multiplies each head's context, ``ffn_mask`` ``[L, F]`` each FFN neuron's
+    activation; with ``capture`` the masked-in activations are kept (gradients retained) in ``heads``
+    (``[B, H, T, hd]`` per layer) and ``neurons`` (``[B, T, F]`` per layer).
+    """
+
+    head_mask: torch.Tensor | None = None
+    ffn_mask: torch.Tensor | None = None
+    capture: bool = False
+    heads: list[torch.Tensor] = field(default_factory=list)
+    neurons: list[torch.Tensor] = field(default_factory=list)
+
+
+def _keep(x: torch.Tensor, probe: BlockProbe | None, store: str) -> None:
+    if probe is not None and probe.capture and x.requires_grad:
+        x.retain_grad()
+        getattr(probe, store).append(x)
+
+
+class BertAttention(nn.Module):
+    def __init__(self, cfg: BertConfig, layer: int) -> None:
+        super().__init__()
+        self.layer = layer
+        self.self = BertSelfAttention(cfg, layer)
+        self.output = BertSelfOutput(cfg, layer)
+
+    def forward(
+        self, x: torch.Tensor, key_bias: torch.Tensor, probe: BlockProbe | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        b, t, _ = x.shape
+        h, hd = self.self.h, self.self.hd
 
         def heads(y: torch.Tensor) -> torch.Tensor:
-            return y.view(b, t, h, d // h).transpose(1, 2)
+            return y.view(b, t, h, hd).transpose(1, 2)
 
         out, probs = attention(
             heads(self.self.query(x)), heads(self.self.key(x)), heads(self.self.value(x)), None, key_bias
         )
-        out = out.transpose(1, 2).reshape(b, t, d)
+        _keep(out, probe, "heads")
+        if probe is not None and probe.head_mask is not None:
+            out = out * probe.head_mask[self.layer][None, :, None, None]
+        out = out.transpose(1, 2).reshape(b, t, h * hd)
         return self.output.LayerNorm(self.output.dense(out) + x), probs
 
 
 class BertIntermediate(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
+    def __init__(self, cfg: BertConfig, layer: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(cfg.hidden_size, cfg.intermediate_size)
+        self.dense = nn.Linear(cfg.hidden_size, cfg.ffn(layer))
 
 
 class BertOutput(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
+    def __init__(self, cfg: BertConfig, layer: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(cfg.intermediate_size, cfg.hidden_size)
+        self.dense = nn.Linear(cfg.ffn(layer), cfg.hidden_size)
         self.LayerNorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
 
 
 class BertLayer(nn.Module):
-    def __init__(self, cfg: BertConfig) -> None:
+    def __init__(self, cfg: BertConfig, layer: int = 0) -> None:
         super().__init__()
-        self.attention = BertAttention(cfg)
-        self.intermediate = BertIntermediate(cfg)
-        self.output = BertOutput(cfg)
+        self.layer = layer
+        self.attention = BertAttention(cfg, layer)
+        self.intermediate = BertIntermediate(cfg, layer)
+        self.output = BertOutput(cfg, layer)
 
-    def forward(self, x: torch.Tensor, key_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a, probs = self.attention(x, key_bias)
-        y = self.output.dense(gelu(self.intermediate.dense(a)))
+    def forward(
+        self, x: torch.Tensor, key_bias: torch.Tensor, probe: BlockProbe | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        a, probs = self.attention(x, key_bias, probe)
+        act = gelu(self.intermediate.dense(a))
+        _keep(act, probe, "neurons")
+        if probe is not None and probe.ffn_mask is not None:
+            act = act * probe.ffn_mask[self.layer]
+        y = self.output.dense(act)
         return self.output.LayerNorm(y + a), probs
 
 
 class BertEncoder(nn.Module):
     def __init__(self, cfg: BertConfig) -> None:
         super().__init__()
-        self.layer = nn.ModuleList([BertLayer(cfg) for _ in range(cfg.num_hidden_layers)])
+        self.layer = nn.ModuleList([BertLayer(cfg, i) for i in range(cfg.num_hidden_layers)])
 
 
 class BertPooler(nn.Module):
@@ -144,12 +201,12 @@ class BertBackbone(nn.Module):
         self.encoder = BertEncoder(cfg)
         self.pooler = BertPooler(cfg) if with_pooler else None
 
-    def forward(self, ids, attention_mask, token_type_ids):
+    def forward(self, ids, attention_mask, token_type_ids, probe: BlockProbe | None = None):
         key_bias = (1.0 - attention_mask.to(torch.float32)) * torch.finfo(torch.float32).min
         x = self.embeddings(ids, token_type_ids)
         hidden, attns = [x], []
         for layer in self.encoder.layer:
-            x, probs = layer(x, key_bias)
+            x, probs = layer(x, key_bias, probe)
             hidden.append(x)
             attns.append(probs)
         return x, hidden, attns
@@ -186,11 +243,17 @@ class BertModel(nn.Module):
             else:
                 nn.init.normal_(p, std=0.02)
 
-    def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None, token_type_ids=None) -> dict:
+    def forward(
+        self,
+        ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids=None,
+        probe: BlockProbe | None = None,
+    ) -> dict:
         attention_mask = torch.ones_like(ids) if attention_mask is None else attention_mask
         token_type_ids = torch.zeros_like(ids) if token_type_ids is None else token_type_ids
         backbone = self._backbone[0]
-        x, hidden, attns = backbone(ids, attention_mask, token_type_ids)
+        x, hidden, attns = backbone(ids, attention_mask, token_type_ids, probe)
         out = {"last_hidden_state": x, "hidden_states": hidden, "attentions": attns}
         if self.head == "BertForSequenceClassification":
             out["logits"] = self.classifier(backbone.pooler(x))

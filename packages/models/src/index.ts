@@ -42,9 +42,8 @@ export {
   tsKernels,
   useKernels,
   useWasmKernels,
-  wasmKernelSet,
+  WasmKernels,
 } from './kernels/index.ts'
-export { WasmKernels } from './kernels/wasm.ts'
 export { KvCache, LayerKv } from './kv-cache.ts'
 export { type KvPredictionPrefill, KvPredictor, kvPredictionPrefill } from './kv-prediction.ts'
 export { bitsPerByte, type LmEval } from './lm-eval.ts'

@@ -40,12 +40,3 @@ export function useWasmKernels(
 ): () => void {
   return useKernels(new WasmKernels(module, options).kernels())
 }
-
-/**
- * The {@link Kernels} of a WASM SIMD instance, for {@link useKernels} (the same as
- * `k.kernels()`): every op, attention included (masks by position, key bias, probabilities), runs
- * in WASM; only a head size that is not a multiple of 4 (an odd one for RoPE) runs TypeScript.
- */
-export function wasmKernelSet(k: WasmKernels): Kernels {
-  return k.kernels()
-}
