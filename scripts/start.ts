@@ -26,7 +26,7 @@ import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { buildApp } from '../workers/gateway/scripts/build-apps.ts'
 import { type Stack, startStack } from '../workers/gateway/scripts/dev-stack.ts'
-import { fixtureModelSets } from '../workers/inference/scripts/model-sets.ts'
+import { fixtureModelSets, zooModelSets } from '../workers/inference/scripts/model-sets.ts'
 import { uploadIndexSet } from '../workers/retrieval/scripts/dev-server.ts'
 import { uploadSet } from '../workers/shared/scripts/dev-server.ts'
 
@@ -218,12 +218,15 @@ async function seed(url: string, dir: string, token: string): Promise<void> {
 }
 
 /**
- * Uploads the models unless the inference API already serves these exact files. The trained
- * zoo is not part of the repository yet: the models are the random-initialised parity fixtures
- * of @frugal/models, under their fixture names and labelled as such (`trained: false`).
+ * Uploads the models unless the inference API already serves these exact files: the trained
+ * models of @frugal/zoo under their zoo names, and the random-initialised parity fixtures of
+ * @frugal/models under their fixture names, labelled as such (`trained: false`; the VLM has no
+ * trained counterpart yet).
  */
-async function seedModels(url: string, token: string): Promise<string[]> {
-  const sets = fixtureModelSets()
+async function seedModels(url: string, token: string): Promise<{ trained: string[]; fixtures: string[] }> {
+  const zoo = zooModelSets()
+  const fixtures = fixtureModelSets()
+  const sets = new Map([...zoo, ...fixtures])
   const current = await fetch(`${url}/v1/models`, { signal: AbortSignal.timeout(10_000) })
   const served = current.ok
     ? ((await current.json()) as { models: { name: string; files: { name: string; sha256: string }[] }[] })
@@ -245,7 +248,7 @@ async function seedModels(url: string, token: string): Promise<string[]> {
       fail(`uploading model "${name}" failed: ${(err as Error).message}`)
     }
   }
-  return [...sets.keys()]
+  return { trained: [...zoo.keys()], fixtures: [...fixtures.keys()] }
 }
 
 /** `port` when it is free on 127.0.0.1, else 0 (any free port). */
@@ -304,7 +307,8 @@ console.log(`
     Playground      ${gateway}/playground/
     Retrieval API   ${gateway}/api/retrieval/   (OpenAPI: ${gateway}/api/retrieval/openapi.json)
     Inference API   ${gateway}/api/inference/   (OpenAPI: ${gateway}/api/inference/openapi.json)
-                    models: ${models.join(', ')} — random-initialised test models, outputs carry no meaning
+                    trained models: ${models.trained.join(', ') || '(none)'}
+                    random-initialised test models (outputs carry no meaning): ${models.fixtures.join(', ')}
 
   Direct, one Worker each (for debugging):
     site            ${site}/
@@ -316,7 +320,7 @@ console.log(`
     curl -s ${gateway}/api/retrieval/v1/indexes/${INDEX_NAME}/search \\
       -H 'content-type: application/json' \\
       -d '{"query":"tariffs on imported goods","k":3,"mode":"hybrid"}'
-    curl -sN ${gateway}/api/inference/v1/models/openelm/generate \\
+    curl -sN ${gateway}/api/inference/v1/models/${models.trained.includes('frugal-elm-base') ? 'frugal-elm-base' : 'openelm'}/generate \\
       -H 'content-type: application/json' \\
       -d '{"prompt":"Fellow-Citizens of the Senate","maxTokens":16,"stream":true,"kvPrediction":true}'
 

@@ -133,7 +133,13 @@ describe('routing table', () => {
       gw('/api/inference/v1/answer', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ question: 'tariffs on imported steel', index: 'default', k: 3, ...body }),
+        body: JSON.stringify({
+          question: 'tariffs on imported steel',
+          index: 'default',
+          k: 3,
+          reader: 'bert-reader',
+          ...body,
+        }),
       })
     const direct = (await (
       await fetch(`${urls.retrieval}/v1/indexes/default/search`, {

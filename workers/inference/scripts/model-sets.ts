@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url'
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 /** The random-initialised parity fixtures of @frugal/models. */
 export const FIXTURES_DIR = join(repo, 'packages', 'models', 'fixtures')
+/** The trained models of @frugal/zoo. */
+export const ZOO_DIR = join(repo, 'packages', 'zoo', 'models')
 
 /** What a model set is built from. */
 export interface ModelSetSource {
@@ -108,4 +110,43 @@ export function fixtureModelSets(dir = FIXTURES_DIR): Map<string, Map<string, Ui
       }),
     ],
   ])
+}
+
+/** The first paragraph of a model card (after its title), as the set's description. */
+function cardSummary(dir: string): string {
+  const card = readFileSync(join(dir, 'README.md'), 'utf8')
+  const paragraph = card.split('\n\n').find((p) => p.trim() !== '' && !p.startsWith('#')) ?? ''
+  const text = paragraph.replace(/\s+/g, ' ').trim()
+  return text.length > 480 ? `${text.slice(0, 479)}…` : text
+}
+
+/**
+ * The trained models of @frugal/zoo that this API serves, under their zoo names: the OpenELM
+ * base with its auxiliary model and KV predictor, the spam classifier, the Matryoshka embedder
+ * and the extractive reader.
+ * Returns an empty map when the zoo is not there.
+ */
+export function zooModelSets(dir = ZOO_DIR): Map<string, Map<string, Uint8Array>> {
+  const sets = new Map<string, Map<string, Uint8Array>>()
+  if (!existsSync(join(dir, 'frugal-elm-base', 'config.json'))) return sets
+  const card = (name: string) => ({
+    dir: join(dir, name),
+    description: cardSummary(join(dir, name)),
+    trained: true,
+  })
+  sets.set(
+    'frugal-elm-base',
+    buildModelSet({
+      ...card('frugal-elm-base'),
+      kvPrediction: { aux: join(dir, 'frugal-elm-aux'), predictor: join(dir, 'frugal-elm-base-kvp-aux') },
+    }),
+  )
+  // SpamAssassin labels: 1 = spam (training/data.py).
+  const labels = ['ham', 'spam']
+  sets.set('frugal-enc-spam', buildModelSet({ ...card('frugal-enc-spam'), labels, density: 1 }))
+  // The APT-pruned copies (frugal-enc-spam-apt40/-apt60) carry pruned heads and FFN widths that
+  // the runtime's BERT does not load yet: their upload is refused (422), so they are not served.
+  sets.set('frugal-embed', buildModelSet(card('frugal-embed')))
+  sets.set('frugal-reader', buildModelSet(card('frugal-reader')))
+  return sets
 }

@@ -26,8 +26,8 @@ export const AnswerBody = z
     reader: z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/)
-      .default('bert-reader')
-      .openapi({ description: 'The extractive reader model (task `read`)' }),
+      .default('frugal-reader')
+      .openapi({ description: 'The extractive reader model (task `read`); default the zoo reader' }),
   })
   .openapi('AnswerRequest')
 
