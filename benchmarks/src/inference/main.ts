@@ -4,11 +4,12 @@
 // against KV Prediction's (the auxiliary model reads the prompt, the predictor fills the base's
 // cache), both through the same route.
 //
-// The models are the random-initialised fixtures of @frugal/models (the trained zoo is not in
-// the repository yet): the numbers are the worker path's time for models of that size; no
-// quality is measured, and the results say so in their notes.
+// The model is the zoo's frugal-elm-base (with frugal-elm-aux and its KV predictor in the same
+// set), or with `--model openelm` the random-initialised fixture of @frugal/models (then the
+// numbers are the worker path's time for a model of that size, and the notes say so). No
+// quality is measured here (the zoo's model card has it).
 //
-//   npx -y pnpm@12.4.2 --filter @frugal/benchmarks run bench:inference [--requests 30] [--lengths 16,32,48]
+//   npx -y pnpm@12.4.2 --filter @frugal/benchmarks run bench:inference [--model frugal-elm-base] [--requests 20] [--lengths 32,96,192]
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,19 +17,26 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type BenchResult, formatReport, streamTarget } from '@frugal/bench'
 import { runBenchmark, writeResult } from '@frugal/bench/node'
-import { startDevServer, uploadFixtureModels } from '@frugal/worker-inference/dev'
+import { startDevServer, uploadSet } from '@frugal/worker-inference/dev'
+import { fixtureModelSets, zooModelSets } from '@frugal/worker-inference/model-sets'
 
 const { values: args } = parseArgs({
   options: {
-    requests: { type: 'string', default: '30' },
-    lengths: { type: 'string', default: '16,32,48' },
+    model: { type: 'string', default: 'frugal-elm-base' },
+    requests: { type: 'string', default: '20' },
+    lengths: { type: 'string', default: '32,96,192' },
     'max-tokens': { type: 'string', default: '8' },
   },
 })
 const REQUESTS = Number(args.requests)
 const LENGTHS = args.lengths.split(',').map(Number)
 const MAX_TOKENS = Number(args['max-tokens'])
-const MODEL = 'openelm'
+const MODEL = args.model
+const SETS = new Map([...zooModelSets(), ...fixtureModelSets()])
+const SET = SETS.get(MODEL)
+if (!SET) throw new Error(`--model ${MODEL}: not a zoo or fixture decoder (${[...SETS.keys()].join(', ')})`)
+const TRAINED = (JSON.parse(new TextDecoder().decode(SET.get('manifest.json'))) as { trained: boolean })
+  .trained
 
 const benchDir = new URL('../..', import.meta.url).pathname
 const resultsDir = join(benchDir, 'results')
@@ -67,7 +75,7 @@ const server = await startDevServer({ persistTo: state, vars: { UPLOAD_TOKEN: to
 const rows: { length: number; mode: string; ttft: number }[] = []
 const written: { file: string; result: BenchResult }[] = []
 try {
-  await uploadFixtureModels(server.url, token)
+  await uploadSet(`${server.url}/v1/models/${MODEL}`, SET, token)
   for (const length of LENGTHS) {
     const { prompt, tokens } = await promptOf(server.url, length)
     for (const kvPrediction of [false, true]) {
@@ -88,7 +96,7 @@ try {
           warmupRequests: 3,
         },
         task: 'inference-generate',
-        dataset: { name: `fixture-prompt-${tokens}-tokens`, size: 1 },
+        dataset: { name: `text-prompt-${tokens}-tokens`, size: 1 },
         method: {
           name: mode,
           family: 'kv-prediction',
@@ -103,10 +111,11 @@ try {
         backend: 'workerd (wrangler dev), native TS runtime on WASM SIMD kernels',
         energy: false,
         promptTokensMean: tokens,
-        notes:
-          'Random-initialised fixture models of @frugal/models (OpenELM base 3 layers d=32, auxiliary 2 layers d=16): the time of the worker path for models of that size, through HTTP and server-sent events on 127.0.0.1; no quality is measured.',
+        notes: TRAINED
+          ? `${MODEL} of @frugal/zoo through the inference worker (HTTP and server-sent events on 127.0.0.1); quality is in its model card, not measured here.`
+          : `${MODEL}: a random-initialised fixture of @frugal/models; the time of the worker path for a model of that size; no quality is measured.`,
       })
-      const file = join(resultsDir, `inference-generate-${mode}-${tokens}-tokens.json`)
+      const file = join(resultsDir, `inference-generate-${MODEL}-${mode}-${tokens}-tokens.json`)
       await writeResult(file, result)
       written.push({ file, result })
       rows.push({ length: tokens, mode, ttft: result.metrics.generation?.ttft_ms.p50 ?? Number.NaN })

@@ -10,6 +10,8 @@ import {
 } from '@frugal/worker-shared/dev'
 import { fixtureModelSets } from './model-sets.ts'
 
+export { uploadSet }
+
 const workerDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Starts `wrangler dev` for the inference worker (see `@frugal/worker-shared/dev`). */
