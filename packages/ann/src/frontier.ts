@@ -85,7 +85,8 @@ export function paretoFrontier(points: readonly FrontierPoint[]): FrontierPoint[
 /**
  * Checks a frontier read from a file against the index it belongs to; throws CORRUPT if it
  * is malformed or names settings the index cannot run (dims past `dims`, `nprobe` past
- * `nlist`, a re-rank depth past `MAX_RERANK`), which would otherwise only fail at search.
+ * `nlist`, a re-rank depth past `MAX_RERANK`, `nprobe` or `clusterDims` for an index without
+ * lists), which would otherwise only fail at search.
  */
 export function parseFrontier(
   value: unknown,
@@ -112,8 +113,11 @@ export function parseFrontier(
       !optInt(point.k) ||
       !optInt(s.scanDims, limits.dims) ||
       s.scanDims === undefined ||
-      !optInt(s.nprobe, limits.nlist) ||
-      !optInt(s.clusterDims, limits.clusterDims ?? limits.dims) ||
+      // nprobe and clusterDims exist only for indexes with lists (flat and binary refuse them).
+      (limits.nlist === undefined ? s.nprobe !== undefined : !optInt(s.nprobe, limits.nlist)) ||
+      (limits.clusterDims === undefined
+        ? s.clusterDims !== undefined
+        : !optInt(s.clusterDims, limits.clusterDims)) ||
       !optInt(s.rerank, MAX_RERANK)
     ) {
       throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
