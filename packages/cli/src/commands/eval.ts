@@ -1,3 +1,4 @@
+import { percentile } from '@frugal/bench'
 import {
   loadIndexSet,
   mean,
@@ -13,7 +14,7 @@ import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
 import { queryEmbedding } from './embedder-node.ts'
 import { parseMode } from './search.ts'
-import { guarded, intList } from './shared.ts'
+import { fail, guarded, intList } from './shared.ts'
 
 /** One evaluated setting. */
 export interface EvalRow {
@@ -26,11 +27,6 @@ export interface EvalRow {
   meanMs: number
   p50Ms: number
   p99Ms: number
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
 /** `frugal eval`: nDCG@10, Recall@100, MRR@10 and latency per mode and dims. */
@@ -64,6 +60,7 @@ export const evalCommand = defineCommand({
       )
       const data = await loadDataset(args.dataset, args.split)
       const queries = data.queries.filter((q) => data.qrels.has(q.id))
+      if (queries.length === 0) fail(`${args.dataset}: no query has relevance judgements (qrels)`)
       const rows: EvalRow[] = []
       for (const mode of modes) {
         for (const dims of mode === 'lexical' ? [undefined] : dimsList) {
