@@ -12,5 +12,9 @@ export const subCommands: Record<string, LazyCommand> = {
   info: () => import('./commands/info.ts').then((m) => m.infoCommand as CommandDef),
   index: () => import('./commands/index.ts').then((m) => m.indexCommand as CommandDef),
   search: () => import('./commands/search.ts').then((m) => m.searchCommand as CommandDef),
+  synth: () => import('./commands/synth.ts').then((m) => m.synthCommand as CommandDef),
+  models: () => import('./commands/models.ts').then((m) => m.modelsCommand as CommandDef),
+  generate: () => import('./commands/generate.ts').then((m) => m.generateCommand as CommandDef),
+  vqa: () => import('./commands/vqa.ts').then((m) => m.vqaCommand as CommandDef),
   eval: () => import('./commands/eval.ts').then((m) => m.evalCommand as CommandDef),
 }

@@ -13,6 +13,7 @@ import { defineCommand } from 'citty'
 import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
 import { queryEmbedding } from './embedder-node.ts'
+import { evalLmCommand, evalVqaCommand } from './eval-models.ts'
 import { parseMode } from './search.ts'
 import { fail, guarded, intList } from './shared.ts'
 
@@ -29,14 +30,34 @@ export interface EvalRow {
   p99Ms: number
 }
 
+const VALUE_FLAGS = new Set(['--index', '--dataset', '--split', '--modes', '--dims', '--model'])
+
+/** The subcommand named on the command line (the first positional argument), as citty finds it. */
+function subcommandOf(rawArgs: string[]): string | undefined {
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!
+    if (a === '--') return undefined
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && VALUE_FLAGS.has(a)) i++
+      continue
+    }
+    return a
+  }
+  return undefined
+}
+
 /** `frugal eval`: nDCG@10, Recall@100, MRR@10 and latency per mode and dims. */
 export const evalCommand = defineCommand({
-  meta: { name: 'eval', description: 'Evaluate an index set on a BEIR-layout (or Cranfield) dataset' },
+  meta: {
+    name: 'eval',
+    description:
+      'Evaluate an index set on a BEIR-layout (or Cranfield) dataset; `eval lm` / `eval vqa` evaluate models',
+  },
+  subCommands: { lm: evalLmCommand, vqa: evalVqaCommand },
   args: {
-    index: { type: 'string', required: true, description: 'Index set folder' },
+    index: { type: 'string', description: 'Index set folder (required)' },
     dataset: {
       type: 'string',
-      required: true,
       description: 'BEIR folder (queries.jsonl, qrels/<split>.tsv) or a Cranfield folder',
     },
     split: { type: 'string', default: 'test', description: 'Qrels split' },
@@ -49,8 +70,12 @@ export const evalCommand = defineCommand({
     json: { type: 'boolean', default: false, description: 'Print rows as JSON' },
     quiet: { type: 'boolean', default: false, description: 'No progress bar' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     guarded(async () => {
+      // citty runs this after a subcommand too: `eval lm` / `eval vqa` have done the work.
+      if (subcommandOf(rawArgs) !== undefined) return
+      if (!args.index) fail('--index is required')
+      if (!args.dataset) fail('--dataset is required')
       const modes = args.modes.split(',').map((m) => parseMode(m.trim()))
       const dimsList = args.dims === undefined ? [undefined] : intList(args.dims, '--dims')
       const files = await readIndexSet(args.index)

@@ -1,0 +1,9 @@
+export {
+  readRecordImage,
+  readSceneRecords,
+  type WriteScenesOptions,
+  writeFactWorld,
+  writeFileAtomic,
+  writeSceneRecords,
+  writeScenes,
+} from './files-node.ts'
