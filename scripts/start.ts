@@ -1,10 +1,13 @@
 // The main job behind `npm start` (after scripts/bootstrap.mjs installed the workspace):
 //   1. builds the default index set from the bundled corpus once, cached under .frugal/ by a
 //      content hash of everything that goes into it,
-//   2. starts the retrieval worker with `wrangler dev` on 127.0.0.1 (local R2 under .frugal/),
-//   3. uploads the index set through the API unless the same set is already served,
-//   4. starts the leaderboard site when the workspace has it,
-//   5. prints the URLs and an example request; Ctrl-C stops everything it started.
+//   2. builds the site (apps/leaderboard) and the playground (apps/playground) with Astro,
+//      skipped when their inputs did not change,
+//   3. starts every Worker on 127.0.0.1 — the retrieval API (local R2 under .frugal/), the site,
+//      the playground and the gateway in front of them (workers/gateway/scripts/dev-stack.ts),
+//   4. uploads the index set through the API unless the same set is already served,
+//   5. prints the one URL to open (the gateway), the direct URLs for debugging and an example
+//      request; Ctrl-C stops everything it started.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import {
@@ -17,9 +20,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
-import { stripVTControlCharacters } from 'node:util'
-import { startDevServer, uploadIndexSet } from '../workers/retrieval/scripts/dev-server.ts'
+import { buildApp } from '../workers/gateway/scripts/build-apps.ts'
+import { type Stack, startStack } from '../workers/gateway/scripts/dev-stack.ts'
+import { uploadIndexSet } from '../workers/retrieval/scripts/dev-server.ts'
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
 const workerDir = join(root, 'workers', 'retrieval')
@@ -48,8 +53,8 @@ const env: NodeJS.ProcessEnv = {
 }
 
 const children: ChildProcess[] = []
-/** Lines of a child's output shown without FRUGAL_VERBOSE: errors only. */
-const IMPORTANT = /\[ERROR\]|✘|^\s*error\b/i
+/** The Workers, once started (Miniflare also stops their workerd when this process exits). */
+let stack: Stack | undefined
 let stopping = false
 
 function log(message: string): void {
@@ -69,10 +74,11 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-/** Stops every process group this script started, then exits. */
+/** Stops the Workers and every process group this script started, then exits. */
 async function stop(code: number): Promise<void> {
   if (stopping) return
   stopping = true
+  await stack?.dispose().catch(() => {})
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
   for (const child of alive) {
     try {
@@ -99,41 +105,6 @@ process.on('SIGINT', () => {
   void stop(0)
 })
 process.on('SIGTERM', () => void stop(0))
-
-/** Starts `command` in its own process group so that stopping it takes its children along. */
-function start(
-  command: string,
-  args: string[],
-  cwd: string,
-  name: string,
-  onLine?: (line: string) => void,
-): ChildProcess {
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buffered = ''
-    stream.setEncoding('utf8')
-    stream.on('data', (chunk: string) => {
-      buffered += chunk
-      let nl = buffered.indexOf('\n')
-      while (nl >= 0) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        onLine?.(line)
-        if (!stopping && (process.env.FRUGAL_VERBOSE || IMPORTANT.test(line)))
-          console.log(`[${name}] ${line}`)
-        nl = buffered.indexOf('\n')
-      }
-    })
-  }
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`frugal: ${name} exited (${signal ?? code}); stopping the rest`)
-      void stop(code === 0 ? 1 : (code ?? 1))
-    }
-  })
-  return child
-}
 
 /** Runs a command to completion with inherited output. */
 function run(command: string, args: string[], cwd: string): Promise<number> {
@@ -244,58 +215,65 @@ async function seed(url: string, dir: string, token: string): Promise<void> {
   }
 }
 
-/** Starts the leaderboard site if the workspace has it; resolves with its URL once printed. */
-function startSite(): Promise<string | undefined> {
-  if (!existsSync(join(root, 'apps', 'leaderboard', 'package.json'))) return Promise.resolve(undefined)
-  log('starting the leaderboard site…')
-  const pnpm = process.env.FRUGAL_PNPM ?? 'pnpm@12.4.2'
+/** `port` when it is free on 127.0.0.1, else 0 (any free port). */
+function portOrAny(port: number): Promise<number> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 180_000)
-    start('npx', ['-y', pnpm, '--filter', '@frugal/leaderboard', 'run', 'serve'], root, 'site', (line) => {
-      const match = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+[^\s]*)/.exec(stripVTControlCharacters(line))
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
+    const server = createServer()
+    server.once('error', () => resolve(0))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(port)))
   })
 }
 
 mkdirSync(join(cacheDir, 'indexes'), { recursive: true })
 const indexDir = await defaultIndex()
 const token = localToken()
-log('starting the retrieval worker (wrangler dev, 127.0.0.1)…')
-const sitePromise = startSite()
-let api: string
+log('building the site and the playground (skipped when unchanged)…')
+const verbose = (name: string) => (line: string) => {
+  if (process.env.FRUGAL_VERBOSE) console.log(`[${name}] ${line}`)
+}
+let siteDir: string
+let playgroundDir: string
 try {
-  const server = await startDevServer({
-    persistTo: join(cacheDir, 'wrangler-state'),
-    env,
-    onLine: (line) => {
-      if (!stopping && (process.env.FRUGAL_VERBOSE || IMPORTANT.test(line))) console.log(`[worker] ${line}`)
-    },
-  })
-  children.push(server.process)
-  server.process.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`frugal: the worker exited (${signal ?? code}); stopping the rest`)
-      void stop(1)
-    }
-  })
-  api = server.url
+  ;[siteDir, playgroundDir] = await Promise.all([
+    buildApp('leaderboard', { onLine: verbose('site') }),
+    buildApp('playground', { onLine: verbose('playground') }),
+  ])
 } catch (err) {
   fail((err as Error).message)
 }
-await seed(api, indexDir, token)
-const site = await sitePromise
+log('starting the Workers: retrieval API, site, playground and the gateway in front (127.0.0.1)…')
+const requested = Number(process.env.PORT ?? 8787)
+try {
+  stack = await startStack({
+    stateDir: join(cacheDir, 'stack'),
+    retrievalPersist: join(cacheDir, 'wrangler-state'),
+    siteDir,
+    playgroundDir,
+    retrievalVars: { UPLOAD_TOKEN: token },
+    logLevel: process.env.FRUGAL_VERBOSE ? 'log' : 'warn',
+    gatewayPort: Number.isInteger(requested) && requested > 0 ? await portOrAny(requested) : 0,
+  })
+} catch (err) {
+  fail(`the Workers did not start: ${(err as Error).message}`)
+}
+const { gateway, site, playground, retrieval } = stack.urls as Required<Stack['urls']>
+await seed(retrieval, indexDir, token)
 
 console.log(`
-  Retrieval API   ${api}
-  API reference   ${api}/docs
-  OpenAPI         ${api}/openapi.json${site ? `\n  Leaderboard     ${site}` : ''}
+  Open  ${gateway}/
+
+    Leaderboard     ${gateway}/leaderboard/
+    Playground      ${gateway}/playground/
+    Retrieval API   ${gateway}/api/retrieval/   (OpenAPI: ${gateway}/api/retrieval/openapi.json)
+    Inference API   ${gateway}/api/inference/   (503 until an inference Worker is bound)
+
+  Direct, one Worker each (for debugging):
+    site            ${site}/
+    playground      ${playground}/   (its searches go to /api/retrieval: use the gateway)
+    retrieval API   ${retrieval}/   (API reference: ${retrieval}/docs)
 
   Try:
-    curl -s ${api}/v1/indexes/${INDEX_NAME}/search \\
+    curl -s ${gateway}/api/retrieval/v1/indexes/${INDEX_NAME}/search \\
       -H 'content-type: application/json' \\
       -d '{"query":"tariffs on imported goods","k":3,"mode":"hybrid"}'
 

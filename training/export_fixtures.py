@@ -160,6 +160,41 @@ def export_onnx(model: OpenElmForCausalLM, ids: list[int], path: Path) -> float:
     return float(np.abs(got - wrapper(x).detach().numpy()).max())
 
 
+def export_onnx_cached(model: OpenElmForCausalLM, ids: list[int], path: Path) -> float:
+    """Export the cached decoder (HF ``past_key_values``/``present`` naming) and return the max |onnxruntime - torch|
+    over a prefill from an empty cache followed by one cached step."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from .models.openelm import OpenElmCachedLogits
+
+    cfg = model.config
+    wrapper = OpenElmCachedLogits(model).eval()
+    layers = cfg.num_transformer_layers
+    names = [f"past_key_values.{i}.{kind}" for i in range(layers) for kind in ("key", "value")]
+    outs = [f"present.{i}.{kind}" for i in range(layers) for kind in ("key", "value")]
+    past = [torch.zeros(1, cfg.num_kv_heads[i], 2, cfg.head_dim) for i in range(layers) for _ in range(2)]
+    axes = {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}}
+    axes.update({n: {2: "past"} for n in names})
+    axes.update({n: {2: "total"} for n in outs})
+    torch.onnx.export(
+        wrapper,
+        (torch.tensor([ids[:3]]), *past),
+        str(path),
+        input_names=["input_ids", *names],
+        output_names=["logits", *outs],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    empty = {n: np.zeros((1, cfg.num_kv_heads[i // 2], 0, cfg.head_dim), np.float32) for i, n in enumerate(names)}
+    first = sess.run(None, {"input_ids": np.array([ids[:-1]], dtype=np.int64), **empty})
+    step = sess.run(None, {"input_ids": np.array([ids[-1:]], dtype=np.int64), **dict(zip(names, first[1:]))})
+    ref = model(torch.tensor([ids])).logits.detach().numpy()
+    return float(max(np.abs(first[0] - ref[:, :-1]).max(), np.abs(step[0] - ref[:, -1:]).max()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="packages/models/fixtures")
@@ -202,6 +237,8 @@ def main() -> None:
         aux = OpenElmForCausalLM(aux_cfg).eval()
         perturb_norms(aux, gen)
         write_model(out / "openelm-aux", aux_cfg.to_dict(), aux, dec_tok)
+        with torch.enable_grad():
+            report["onnx_cached_max_abs_diff"] = export_onnx_cached(aux, prompt_ids, out / "openelm-aux" / "model.onnx")
         ints, floats = decoder_reference(aux, prompt_ids)
         write_reference(out / "openelm-aux", ints, {"logits": floats["logits"]})
         kvp_cfg = KvPredictorConfig.between("openelm", base_cfg, "openelm-aux", aux_cfg)

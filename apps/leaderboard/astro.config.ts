@@ -67,6 +67,8 @@ export default defineConfig({
           label: 'Docs',
           items: [
             { label: 'Getting started', link: '/docs/getting-started/' },
+            // A sibling microfrontend on the same origin (served behind the gateway).
+            { label: 'Playground', link: '/playground/' },
             { label: 'Worker API', link: '/docs/worker-api/' },
             { label: 'Submit a result', link: '/docs/submit-a-result/' },
           ],

@@ -295,3 +295,25 @@ class OpenElmLogits(nn.Module):
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self.model(input_ids, positions=torch.arange(input_ids.shape[1])).logits
+
+
+class OpenElmCachedLogits(nn.Module):
+    """``input_ids [1,T]`` plus ``past_key_values.N.key/value [1,Hkv,P,hd]`` -> ``logits`` and ``present.N.key/value``.
+
+    The graph exported to ONNX for cached decoding, in the Hugging Face input/output naming; the cached keys are
+    this module's (k-normed, before RoPE), the new tokens sit at positions ``P .. P+T-1``.
+    """
+
+    def __init__(self, model: OpenElmForCausalLM) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, *past: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        p = past[0].shape[2]
+        positions = torch.arange(input_ids.shape[1]) + p
+        caches = [
+            LayerCache(past[2 * i], past[2 * i + 1], torch.arange(p))
+            for i in range(self.model.config.num_transformer_layers)
+        ]
+        out = self.model(input_ids, positions=positions, past=caches)
+        return (out.logits, *[t for c in out.cache for t in (c.k, c.v)])

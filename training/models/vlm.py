@@ -31,6 +31,8 @@ class VlmConfig:
     num_registers: int = 0
     visual_token_drop_layer: int | None = None
     projector_hidden_act: str = "gelu"
+    # How a question is put to the model ("{question}" is replaced); None means the question alone.
+    prompt_template: str | None = None
     model_type: str = "frugal_vlm"
     architectures: list[str] = field(default_factory=lambda: ["FrugalVlmForCausalLM"])
 

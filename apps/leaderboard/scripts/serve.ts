@@ -1,16 +1,26 @@
 // `pnpm --filter @frugal/leaderboard serve [--port N] [--no-build]`: builds the site, then serves the
-// build with `astro preview` on 127.0.0.1 and prints its URL. The port comes from --port, then the
-// PORT variable, else a free one. Ctrl-C (or SIGTERM) stops the server.
+// build as it is deployed — the static-assets Worker of wrangler.jsonc, under `wrangler dev` (workerd)
+// on 127.0.0.1 — and prints its URL. The port comes from --port, then the PORT variable, else a free
+// one. Ctrl-C (or SIGTERM) stops the server.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Run Astro's entry with this very Node (22), not whatever `node` the PATH of a shell wrapper finds.
 const astro = join(root, 'node_modules', 'astro', 'bin', 'astro.mjs')
-const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' }
+const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+const env = {
+  ...process.env,
+  ASTRO_TELEMETRY_DISABLED: '1',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  DO_NOT_TRACK: '1',
+}
+/** The build folder: FRUGAL_SITE_OUT as the Astro config reads it, else wrangler.jsonc's ./dist. */
+const outDir = process.env['FRUGAL_SITE_OUT'] ? resolve(process.env['FRUGAL_SITE_OUT']) : join(root, 'dist')
 
 const { values } = parseArgs({
   // pnpm passes a literal `--` through when called as `pnpm run serve -- --port N`.
@@ -55,26 +65,41 @@ if (!values['no-build']) {
   }
 }
 
-const preview: ChildProcess = spawn(
+const inspectorPort = await freePort()
+const server: ChildProcess = spawn(
   process.execPath,
-  // --ignore-lock: Astro allows one tracked preview per project; this one may run next to another.
-  [astro, 'preview', '--ignore-lock', '--host', '127.0.0.1', '--port', String(port)],
-  {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
+  [
+    wrangler,
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--assets',
+    outDir,
+    '--inspector-ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(inspectorPort),
+    '--show-interactive-dev-session=false',
+  ],
+  // Its own process group: stopping it takes workerd along.
+  { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], detached: true },
 )
 let announced = false
-preview.stdout?.setEncoding('utf8')
-preview.stdout?.on('data', (chunk: string) => {
+server.stdout?.setEncoding('utf8')
+server.stdout?.on('data', (chunk: string) => {
   process.stdout.write(chunk)
-  if (!announced && chunk.includes(`:${port}`)) {
+  if (!announced && chunk.includes('Ready on')) {
     announced = true
     console.log(`leaderboard: serving the site at http://127.0.0.1:${port}/`)
   }
 })
-const stop = (signal: NodeJS.Signals) => preview.kill(signal)
+const stop = (signal: NodeJS.Signals) => {
+  try {
+    process.kill(-server.pid!, signal)
+  } catch {}
+}
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
-preview.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))

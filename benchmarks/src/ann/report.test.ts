@@ -16,7 +16,7 @@ function row(
     params: {},
     recall,
     qps,
-    qpsWall: qps,
+    qpsCpu: qps,
     p50Ms: 1,
     p99Ms: 2,
     flops: undefined,
@@ -69,5 +69,25 @@ describe('targetRatios', () => {
     expect(byName['AdANNS-IVF index memory / hnswlib-node index memory']?.met).toBe(true)
     expect(byName['AdANNS-IVF QPS / TS flat scan QPS (AdANNS at recall >= 0.95)']?.value).toBe(200)
     expect(byName['rigid IVF FLOPs / AdANNS-IVF FLOPs at recall@10 >= 0.95']?.value).toBe(8)
+  })
+})
+
+describe('graph target ratios', () => {
+  it('compare the fastest graph setting at each recall level with hnswlib-node, and its build', () => {
+    const rows = [
+      row('graph', 'ef=32', 0.96, 3000, { methodId: 'graph-dg64', indexBytes: 700, buildSeconds: 30 }),
+      row('graph', 'ef=128', 0.991, 900, { methodId: 'graph-dg64', indexBytes: 700, buildSeconds: 30 }),
+      row('graph', 'ef=16', 0.97, 2000, { methodId: 'graph-dg128', indexBytes: 800, buildSeconds: 50 }),
+      row('hnswlib', 'ef=16', 0.96, 1500, { indexBytes: 1000, buildSeconds: 40 }),
+      row('hnswlib', 'ef=64', 0.995, 1000, { indexBytes: 1000, buildSeconds: 40 }),
+    ]
+    const byName = Object.fromEntries(targetRatios(rows, 100, 256).map((r) => [r.name, r]))
+    expect(byName['graph QPS / hnswlib-node QPS at recall@10 >= 0.95']?.value).toBe(2)
+    expect(byName['graph QPS / hnswlib-node QPS at recall@10 >= 0.99']).toMatchObject({
+      value: 0.9,
+      met: false,
+    })
+    expect(byName['graph index memory / hnswlib-node index memory']).toMatchObject({ value: 0.7, met: true })
+    expect(byName['graph build time / hnswlib-node build time']).toMatchObject({ value: 0.75, met: true })
   })
 })

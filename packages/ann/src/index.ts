@@ -19,6 +19,7 @@ export {
   type SectionDtype,
 } from './format.ts'
 export { paretoFrontier } from './frontier.ts'
+export { GRAPH_LIMITS, GraphIndex, type GraphOptions, type GraphRerankStore, loadGraph } from './graph.ts'
 export {
   readBvecs,
   readFvecs,
@@ -30,7 +31,11 @@ export {
   writeIvecs,
 } from './io.ts'
 export { type IvfBuildStage, IvfIndex, type IvfOptions } from './ivf.ts'
+export { IVF_INT8_LIMITS, IvfInt8Index, type IvfInt8Options, loadIvfInt8 } from './ivf-i8.ts'
 export { buildIvfPq, IvfPqIndex, type IvfPqOptions, loadIvfPq } from './ivfpq.ts'
+export { KernelArena } from './kernels/arena.ts'
+export { dotF32Rows, dotI8Rows } from './kernels/dots.ts'
+export { encodeInt8, fitInt8Scales, pad16, prepareInt16Query } from './kernels/int8.ts'
 export {
   assignNearest,
   type KmeansInit,

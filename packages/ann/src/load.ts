@@ -2,7 +2,9 @@ import { loadBinary } from './binary.ts'
 import { AnnError } from './errors.ts'
 import { FlatIndex } from './flat.ts'
 import { type Artifact, readArtifact } from './format.ts'
+import { loadGraph } from './graph.ts'
 import { IvfIndex } from './ivf.ts'
+import { loadIvfInt8 } from './ivf-i8.ts'
 import { loadIvfPq } from './ivfpq.ts'
 import type { VectorIndex } from './types.ts'
 
@@ -14,6 +16,8 @@ const LOADERS = new Map<string, IndexLoader>([
   ['ivf', (a) => IvfIndex.fromArtifact(a)],
   ['ivfpq', loadIvfPq],
   ['binary', loadBinary],
+  ['graph', loadGraph],
+  ['ivf-i8', loadIvfInt8],
 ])
 
 /**

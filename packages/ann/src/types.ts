@@ -6,7 +6,7 @@
 /** `cosine` and `ip` rank by similarity (higher first); `l2` by squared distance (lower first). */
 export type Metric = 'cosine' | 'ip' | 'l2'
 
-export type IndexKind = 'flat' | 'ivf' | 'ivfpq' | 'binary'
+export type IndexKind = 'flat' | 'ivf' | 'ivf-i8' | 'ivfpq' | 'binary' | 'graph'
 
 /** Per-query settings; anything omitted falls back to the index's defaults. */
 export interface SearchParams {
@@ -16,8 +16,10 @@ export interface SearchParams {
   clusterDims?: number
   /** AdANNS `d_s`: number of leading dims used to score candidates. */
   scanDims?: number
-  /** Exact re-rank of the top R candidates (ivfpq, binary). */
+  /** Exact re-rank of the top R candidates (ivfpq, binary; graph: of the `ef` found, default all). */
   rerank?: number
+  /** Graph: search width (nodes kept while traversing; larger is slower and more accurate). */
+  ef?: number
   /** Pick the most accurate tuned setting whose cost is at most this many FLOPs per query. */
   budget?: number
   /** Pick the cheapest tuned setting whose measured recall reaches this value. */
@@ -40,6 +42,7 @@ export interface SearchSettings {
   clusterDims?: number
   scanDims: number
   rerank?: number
+  ef?: number
 }
 
 export interface SearchResult {

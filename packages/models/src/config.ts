@@ -144,6 +144,8 @@ export const vlmConfigSchema = z
     num_registers: nonNegInt.default(0),
     visual_token_drop_layer: posInt.nullable().default(null),
     projector_hidden_act: z.literal('gelu').default('gelu'),
+    /** How a question is put to the model: `{question}` is replaced; null means the question alone. */
+    prompt_template: z.string().includes('{question}').nullable().default(null),
   })
   .superRefine((c, ctx) => {
     const k = c.visual_token_drop_layer

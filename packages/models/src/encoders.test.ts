@@ -44,6 +44,22 @@ describe('BERT parity with the PyTorch reference', () => {
     expect(() => m.model.matryoshka(e, 999)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 
+  it('masks padding: real tokens read the same with trailing pads masked out', async () => {
+    const m = await loadFixture('bert-reader')
+    if (m.arch !== 'bert') throw new Error('not bert')
+    const ids = fixtureReference('bert-reader').json.input_ids as number[]
+    const plain = m.model.forward({ ids })
+    const padded = m.model.forward({ ids: [...ids, 0, 0, 0], attentionMask: [...ids.map(() => 1), 0, 0, 0] })
+    expect(maxAbsDiff(padded.startLogits!.subarray(0, ids.length), plain.startLogits!)).toBeLessThan(1e-5)
+    const unmasked = m.model.forward({ ids: [...ids, 0, 0, 0] })
+    expect(maxAbsDiff(unmasked.startLogits!.subarray(0, ids.length), plain.startLogits!)).toBeGreaterThan(
+      1e-3,
+    )
+    expect(() => m.model.forward({ ids, attentionMask: [1] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+  })
+
   it('refuses token ids outside the vocabulary and inputs longer than the positions', async () => {
     const m = await loadFixture('bert-classifier')
     if (m.arch !== 'bert') throw new Error('not bert')

@@ -159,13 +159,26 @@ export class Generation implements AsyncIterable<GeneratedToken> {
 }
 
 /**
+ * Where a generation gets its logits: the prompt pass, then one step per generated token. The native
+ * runtime, KV Prediction and whole-graph ONNX backends all fit this shape.
+ */
+export interface LogitsSource {
+  /** The logits `[vocab]` after the prompt; `flops` counts the native runtime's work. */
+  prefill(flops: FlopCounter): Float32Array | Promise<Float32Array>
+  /** Append token `id`; the logits `[vocab]` of the next position. */
+  step(id: number, flops: FlopCounter): Float32Array | Promise<Float32Array>
+  /** Whether the context has room for another token. */
+  hasRoom(): boolean
+}
+
+/**
  * Autoregressive generation from a prefill (the plain prompt pass, a VLM's image + question, or KV
  * Prediction's predicted cache) with a decoder that continues on the cache. Tokens are yielded as
  * they are produced; generation stops at a stop token, a stop sequence, `maxTokens`, or the end of
  * the decoder's context.
  *
  * @example
- * const gen = generate(model, () => model.forward(...), { promptTokens: ids.length, tokenizer }, { maxTokens: 20 })
+ * const gen = generate(model, (flops) => prefillWith(flops), { promptTokens: ids.length, tokenizer }, { maxTokens: 20 })
  * for await (const t of gen) process.stdout.write(t.text)
  */
 export function generate(
@@ -174,17 +187,41 @@ export function generate(
   ctx: { promptTokens: number; tokenizer?: TextTokenizer },
   opts: SamplingOptions = {},
 ): Generation {
+  let cache: KvCache | undefined
+  const source: LogitsSource = {
+    prefill(flops) {
+      const r = prefill(flops)
+      cache = r.cache
+      return r.logits
+    },
+    step(id, flops) {
+      return decoder.forward(decoder.embed([id]), freshTokens(1, cache!.nextPosition), {
+        cache,
+        logits: 'last',
+        stage: 'decode',
+        flops,
+      }).logits
+    },
+    hasRoom: () => cache!.nextPosition < decoder.config.max_context_length,
+  }
+  const eos = decoder.config.eos_token_id
+  return generateFrom(source, { ...ctx, eos: eos === null ? undefined : eos }, opts)
+}
+
+/** {@link generate} over any {@link LogitsSource}; `eos` is the default stop token. */
+export function generateFrom(
+  source: LogitsSource,
+  ctx: { promptTokens: number; tokenizer?: TextTokenizer; eos?: number },
+  opts: SamplingOptions = {},
+): Generation {
   const { maxTokens, seed } = validate(opts)
-  const limit = decoder.config.max_context_length
-  const stopTokens = new Set(
-    opts.stopTokens ?? (decoder.config.eos_token_id === null ? [] : [decoder.config.eos_token_id]),
-  )
+  const stopTokens = new Set(opts.stopTokens ?? (ctx.eos === undefined ? [] : [ctx.eos]))
   const stops = (opts.stop ?? []).filter((s) => s.length > 0)
   return new Generation(ctx.promptTokens, async function* (g) {
     const uniform = mulberry32(seed)
     const start = performance.now()
     const pf = new FlopCounter()
-    const { logits: first, cache } = prefill(pf)
+    const first = await source.prefill(pf)
     g.stats.prefillFlops = pf.total
     const df = new FlopCounter()
     let logits = first
@@ -227,17 +264,11 @@ export function generate(
         break
       }
       if (step + 1 >= maxTokens) break
-      if (cache.nextPosition >= limit) {
+      if (!source.hasRoom()) {
         g.stats.finishReason = 'context'
         break
       }
-      const out = decoder.forward(decoder.embed([id]), freshTokens(1, cache.nextPosition), {
-        cache,
-        logits: 'last',
-        stage: 'decode',
-        flops: df,
-      })
-      logits = out.logits
+      logits = await source.step(id, df)
     }
     if (g.stats.finishReason !== 'stop' && ctx.tokenizer) g.text = ctx.tokenizer.decode(g.ids)
     const end = performance.now()

@@ -22,6 +22,8 @@ export {
   Generation,
   type GenerationStats,
   generate,
+  generateFrom,
+  type LogitsSource,
   type PrefillResult,
   type SamplingOptions,
   sampleToken,

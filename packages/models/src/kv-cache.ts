@@ -85,6 +85,11 @@ export class KvCache {
   readonly layers: LayerKv[]
   /** Original position of the next token (the prompt's length, whatever hooks dropped). */
   nextPosition = 0
+  /**
+   * Set when the prompt ran with proportional attention (merged tokens weigh by their size): later
+   * steps on this cache keep adding log(size) of the cached keys.
+   */
+  proportionalAttention = false
 
   constructor(kvDims: readonly number[]) {
     this.layers = kvDims.map((d) => new LayerKv(d))

@@ -30,7 +30,7 @@ export interface DecoderRunOptions {
   logits?: 'all' | 'last' | 'none'
   /** Keep the hidden states entering the first layer and leaving every layer. */
   hiddenStates?: boolean
-  /** Add log(size) of every key to its scores (ToMe's proportional attention). */
+  /** Add log(size) of every key to its scores (ToMe's proportional attention); default: what the cache's prompt used. */
   proportionalAttention?: boolean
   /** Keep each layer's keys before k_norm and RoPE, and its values (the auxiliary side of KV Prediction). */
   rawKv?: boolean
@@ -181,6 +181,8 @@ export class OpenElm {
       )
     }
     const cache = opts.cache
+    const proportional = opts.proportionalAttention ?? cache?.proportionalAttention ?? false
+    if (cache && opts.proportionalAttention) cache.proportionalAttention = true
     if (cache && cache.layers.length !== this.numLayers) {
       throw new ModelError(
         'INVALID_ARGUMENT',
@@ -245,7 +247,7 @@ export class OpenElm {
         kPos = all.positions
         logSizes = all.logSizes
         if (before > 0) keyTokens = concatTokens([cachedMeta, tokens])
-      } else if (opts.proportionalAttention) {
+      } else if (proportional) {
         logSizes = tokens.sizes.map(Math.log)
       }
       const kLen = kPos.length
@@ -260,7 +262,7 @@ export class OpenElm {
         headDim: hd,
         qPositions: tokens.positions,
         kPositions: kPos,
-        keyBias: opts.proportionalAttention ? logSizes : undefined,
+        keyBias: proportional ? logSizes : undefined,
         probs,
       })
       flops.addAttention(visiblePairs(tokens.positions, kPos, n, kLen), l.nq, hd)

@@ -3,7 +3,7 @@ import { fixtureReference, loadFixture, maxAbsDiff } from './fixtures-node.ts'
 import type { LayerHook } from './hooks.ts'
 import { parseReductionSpec } from './reduction-spec.ts'
 import { planReductions, pumerHook, tomeHook } from './reductions.ts'
-import { MODALITY } from './tokens.ts'
+import { freshTokens, MODALITY } from './tokens.ts'
 
 describe('parseReductionSpec', () => {
   it('parses every method, with and without layers, and combinations', () => {
@@ -101,5 +101,30 @@ describe('reducers through hooks', () => {
     // A merged token sits at its earliest source's position; attention masks and RoPE go by position.
     expect(new Set(out.tokens.positions).size).toBe(out.tokens.positions.length)
     expect(out.tokens.sizes.reduce((a, b) => a + b, 0)).toBe(n - 8)
+  })
+})
+
+describe('proportional attention on a reduced cache', () => {
+  it('decode steps keep weighing merged cached tokens by their size', async () => {
+    const m = await loadFixture('vlm')
+    if (m.arch !== 'frugal_vlm') throw new Error('not vlm')
+    const ref = fixtureReference('vlm')
+    const ids = ref.json.input_ids as number[]
+    const step = (proportional: boolean | undefined) => {
+      const cache = m.model.decoder.newCache()
+      m.model.prefill(ref.tensor('pixel_values').data, ids, cache, {
+        hooks: [pumerHook({ keep: 1, merge: 0.5, text: 0, layers: [0] })],
+        dropVisualTokens: false,
+        proportionalAttention: true,
+      })
+      expect(cache.proportionalAttention).toBe(true)
+      const d = m.model.decoder
+      return d.forward(d.embed([5]), freshTokens(1, cache.nextPosition), {
+        cache,
+        proportionalAttention: proportional,
+      }).logits
+    }
+    expect(maxAbsDiff(step(undefined), step(true))).toBe(0)
+    expect(maxAbsDiff(step(undefined), step(false))).toBeGreaterThan(1e-6)
   })
 })

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { fixtureReference, loadFixture, maxAbsDiff } from './fixtures-node.ts'
+import { parseConfig } from './config.ts'
+import { FIXTURES_DIR, fixtureReference, loadFixture, maxAbsDiff } from './fixtures-node.ts'
 import type { LayerHook } from './hooks.ts'
 import { freshTokens, MODALITY } from './tokens.ts'
 import type { Vlm } from './vlm.ts'
+import { vqaPrompt } from './vqa.ts'
 
 async function vlm(): Promise<{ model: Vlm; ref: ReturnType<typeof fixtureReference> }> {
   const m = await loadFixture('vlm')
@@ -98,6 +101,21 @@ describe('VLM parity with the PyTorch reference', () => {
     const ids = new Array(90).fill(5)
     expect(() => model.prefill(ref.tensor('pixel_values').data, ids, model.decoder.newCache())).toThrow(
       expect.objectContaining({ code: 'CONTEXT_OVERFLOW' }),
+    )
+  })
+})
+
+describe('VLM prompt template', () => {
+  it('puts the question into the config template, and refuses a template without {question}', async () => {
+    expect(vqaPrompt('Question: {question} Answer:', 'how many?')).toBe('Question: how many? Answer:')
+    expect(vqaPrompt(undefined, 'how many?')).toBe('how many?')
+    const c = JSON.parse(readFileSync(`${FIXTURES_DIR}vlm/config.json`, 'utf8'))
+    c.prompt_template = 'Q: A:'
+    expect(() => parseConfig(c)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        message: expect.stringContaining('prompt_template'),
+      }),
     )
   })
 })

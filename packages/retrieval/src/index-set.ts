@@ -33,6 +33,12 @@ export interface LoadOptions {
    * must return a vector of `dense.dim` values.
    */
   embedQuery?: (text: string) => Promise<Float32Array>
+  /**
+   * The compiled `@frugal/ann/kernels.wasm`: dense indexes that have WASM SIMD kernels
+   * (graph, ivf-i8, ivfpq, binary) search with them. In workerd it is the default export of
+   * the module `@frugal/ann/kernels.wasm`; in Node use `loadWasmKernels()`.
+   */
+  kernels?: WebAssembly.Module
 }
 
 /**
@@ -89,6 +95,11 @@ export async function loadIndexSet(
     )
   }
   if (ann.frontier === undefined && dense.frontier !== undefined) ann.frontier = dense.frontier
+  if (options.kernels) {
+    const kernels = options.kernels
+    const withKernels = ann as VectorIndex & { useWasm?: (module: WebAssembly.Module) => unknown }
+    if (typeof withKernels.useWasm === 'function') openPart(dense.file, () => withKernels.useWasm!(kernels))
+  }
   let embedder: LsaEmbedder | undefined
   if (manifest.embedder.kind === 'lsa') {
     const file = manifest.embedder.file!

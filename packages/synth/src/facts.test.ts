@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { factWorldFiles, generateFactWorld, LINKS } from './facts.ts'
+import { factWorldFiles } from './fact-files.ts'
+import { generateFactWorld, LINKS } from './facts.ts'
 
 const world = generateFactWorld({ entities: 300, seed: 5 })
 

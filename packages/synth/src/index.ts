@@ -32,6 +32,7 @@ export { layoutElements, type TextGenerator, templateTextGenerator } from './ctr
 export { type OracleTaggerOptions, oracleTagger, type Tagger, type TagInput } from './ctrl/tagger.ts'
 export { type ElementObject, type ElementRelation, elementsOfGraph, type SceneElements } from './elements.ts'
 export { SynthError, type SynthErrorCode } from './errors.ts'
+export { factWorldFiles } from './fact-files.ts'
 export {
   type AnswerSpan,
   ENTITY_TYPES,
@@ -43,7 +44,6 @@ export {
   type FactWorld,
   type FactWorldOptions,
   factValue,
-  factWorldFiles,
   generateFactWorld,
   LINKS,
 } from './facts.ts'
@@ -92,6 +92,7 @@ export {
   sceneRecordSchema,
 } from './schema.ts'
 export { insideShape } from './shapes.ts'
+export { allVisible, MIN_VISIBLE, visibleFractions } from './visibility.ts'
 export {
   ATTRIBUTES,
   type Attribute,

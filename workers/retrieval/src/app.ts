@@ -1,11 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { endTime, setMetric, startTime, timing } from 'hono/timing'
 import { requireUploadToken } from './auth.ts'
 import type { AppEnv } from './env.ts'
 import { ApiError, type ErrorBody } from './errors.ts'
+import { artifactType, fileRoute } from './files.ts'
 import {
   BATCH_BODY_BYTES,
   limitBody,
@@ -38,6 +39,16 @@ function issueField(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String)
   if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!)
   return path.join('.') || 'body'
+}
+
+/**
+ * The path a router mounts this API under, from `X-Forwarded-Prefix` (e.g. `/api/retrieval`
+ * behind workers/gateway), so the reference page and the OpenAPI servers point there; `''`
+ * when called directly or when the header is not a plain path.
+ */
+export function mountPrefix(c: Context<AppEnv>): string {
+  const prefix = c.req.header('x-forwarded-prefix') ?? ''
+  return /^(\/[A-Za-z0-9._~-]+)+$/.test(prefix) ? prefix : ''
 }
 
 const errors = (...statuses: number[]) =>
@@ -240,6 +251,23 @@ export function createApp(store = new IndexStore()) {
     )
   })
 
+  app.openapi(
+    { ...fileRoute, responses: { ...fileRoute.responses, ...errors(400, 404, 503) } },
+    async (c) => {
+      const { name, file } = c.req.valid('param')
+      const { head, entry, open } = await store.file(c.env.INDEXES, name, file)
+      const etag = `"${entry.sha256}"`
+      const headers = {
+        etag,
+        'cache-control': 'no-cache',
+        'x-index-version': head.version,
+        'content-type': artifactType(file),
+      }
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
+      return c.body(await open(), 200, { ...headers, 'content-length': String(entry.bytes) })
+    },
+  )
+
   app.openapi(putRoute, async (c) => {
     const { name } = c.req.valid('param')
     const limits = limitsOf(c.env)
@@ -280,7 +308,7 @@ export function createApp(store = new IndexStore()) {
   })
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
-  app.doc31('/openapi.json', {
+  app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'Frugal retrieval API',
@@ -288,20 +316,24 @@ export function createApp(store = new IndexStore()) {
       description:
         'Adaptive retrieval at the edge: dense (AdANNS), lexical (BM25) and hybrid search over Frugal index sets, with per-query compute budgets.',
     },
-  })
-  app.get(
-    '/docs',
-    Scalar({
-      url: '/openapi.json',
+    // Behind a router (the gateway mounts this API under /api/retrieval), requests go there.
+    ...(mountPrefix(c) ? { servers: [{ url: mountPrefix(c) }] } : {}),
+  }))
+  app.get('/docs', (c, next) => {
+    const prefix = mountPrefix(c)
+    return Scalar<AppEnv>({
+      url: `${prefix}/openapi.json`,
       pageTitle: 'Frugal retrieval API',
-      // Self-hosted bundle (static assets), and none of the features that call hosted services.
-      cdn: '/docs/scalar.js',
+      // Self-hosted bundle (static assets), system fonts, and none of the features that call
+      // hosted services: the page makes no request outside this origin.
+      cdn: `${prefix}/docs/scalar.js`,
+      withDefaultFonts: false,
       telemetry: false,
       agent: { disabled: true },
       mcp: { disabled: true },
       showDeveloperTools: 'never',
-    }),
-  )
+    })(c, next)
+  })
 
   // The asset router serves this before the worker runs; this route covers runtimes that route
   // every request to the worker first.

@@ -1,4 +1,5 @@
 import type { R2Bucket, R2Object } from '@cloudflare/workers-types'
+import kernels from '@frugal/ann/kernels.wasm'
 import { loadIndexSet, RetrievalError, type RetrievalIndex, sha256Hex } from '@frugal/retrieval'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
@@ -182,6 +183,30 @@ export class IndexStore {
     return readHead(obj, name)
   }
 
+  /**
+   * One artifact of the set being served under `name`, straight from R2 (nothing is loaded),
+   * with its entry in the head; 404 for an unknown set or a file the set does not have.
+   */
+  async file(
+    bucket: R2Bucket,
+    name: string,
+    file: string,
+  ): Promise<{ head: IndexHead; entry: IndexHead['files'][number]; open(): Promise<ReadableStream> }> {
+    const head = await this.head(bucket, name)
+    const entry = head.files.find((f) => f.name === file)
+    if (!entry) {
+      throw new ApiError(404, 'NOT_FOUND', `index "${name}" has no file "${file}"`, { field: 'file' })
+    }
+    const open = async () => {
+      const obj = await bucket.get(fileKey(name, head.version, file))
+      if (!obj) {
+        throw new ApiError(503, 'INDEX_UNAVAILABLE', `index "${name}": file ${file} is missing from storage`)
+      }
+      return obj.body as unknown as ReadableStream
+    }
+    return { head, entry, open }
+  }
+
   /** Whether this isolate holds `name` in memory. */
   isLoaded(name: string): boolean {
     return this.#entries.has(name)
@@ -264,7 +289,7 @@ export class IndexStore {
       }),
     )
     try {
-      return await loadIndexSet(files)
+      return await loadIndexSet(files, { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) {
         throw new ApiError(
@@ -330,7 +355,7 @@ export class IndexStore {
     this.#evict(limits.cacheBudgetBytes - estimateMemory(bytes))
     let index: RetrievalIndex
     try {
-      index = await loadIndexSet(Object.fromEntries(files))
+      index = await loadIndexSet(Object.fromEntries(files), { kernels })
     } catch (err) {
       if (err instanceof RetrievalError) throw artifactRejected(err)
       throw err

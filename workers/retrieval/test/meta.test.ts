@@ -17,6 +17,7 @@ describe('meta routes', () => {
       '/healthz',
       '/v1/indexes',
       '/v1/indexes/{name}',
+      '/v1/indexes/{name}/files/{file}',
       '/v1/indexes/{name}/search',
       '/v1/indexes/{name}/search:batch',
     ])
@@ -32,6 +33,23 @@ describe('meta routes', () => {
     const script = await get('/docs/scalar.js')
     expect(script.status).toBe(200)
     expect((await script.text()).length).toBeGreaterThan(100_000)
+  })
+
+  it('points the reference page and the OpenAPI servers at the prefix a router mounts it under', async () => {
+    const mounted = { 'x-forwarded-prefix': '/api/retrieval' }
+    const html = await (await get('/docs', mounted)).text()
+    expect(html).toContain('/api/retrieval/openapi.json')
+    expect(html).toContain('src="/api/retrieval/docs/scalar.js"')
+    const doc = (await (await get('/openapi.json', mounted)).json()) as { servers?: { url: string }[] }
+    expect(doc.servers).toEqual([{ url: '/api/retrieval' }])
+    // Not a plain path: ignored.
+    const odd = (await (await get('/openapi.json', { 'x-forwarded-prefix': '/x"><script>' })).json()) as {
+      servers?: unknown
+    }
+    expect(odd.servers).toBeUndefined()
+    expect(await (await get('/docs', { 'x-forwarded-prefix': 'https://evil.example' })).text()).not.toContain(
+      'evil',
+    )
   })
 
   it('answers unknown routes with a JSON 404', async () => {

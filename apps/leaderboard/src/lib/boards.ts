@@ -42,6 +42,14 @@ const TASKS: TaskInfo[] = [
     y: ['throughput'],
     x: ['latency_p99'],
   },
+  {
+    task: 'gateway',
+    title: 'Gateway hop',
+    summary:
+      'The same API requests sent to the retrieval Worker directly and through the router Worker (a service binding hop), on 127.0.0.1 (workerd).',
+    y: ['throughput'],
+    x: ['latency_p99'],
+  },
 ]
 
 /** The known tasks in menu order; a task only seen in results gets a plain entry. */

@@ -32,7 +32,7 @@ const COST: MetricDef[] = [
     label: 'Throughput',
     unit: 'items/s',
     definition:
-      'Items per second of the measured phase (warm-up excluded), usually per second of wall time; a run may count per CPU second instead, and says so under "How measured". For search tasks an item is one query, so this is QPS.',
+      'Items per second of wall time in the measured phase (warm-up excluded). For search tasks an item is one query, so this is wall-clock QPS; the ANN suites search single-stream on one thread, so their rows compare. "How measured" says how each run counted.',
     direction: 'higher',
     kind: 'cost',
     read: (r) => r.metrics.throughput?.items_per_s,

@@ -47,6 +47,123 @@ describe('frugal ann', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('builds a graph index, searches it at a chosen width and sweeps the width in eval', async () => {
+    const built = await frugal(
+      'ann',
+      'build',
+      '--base',
+      path('base.fvecs'),
+      '--kind',
+      'graph',
+      '--metric',
+      'cosine',
+      '--graph-dims',
+      '8',
+      '--degree',
+      '12',
+      '--ef-construction',
+      '40',
+      '--seed',
+      '3',
+      '--out',
+      path('graph.frgl'),
+    )
+    expect(built.code, built.stderr).toBe(0)
+    expect(built.stdout).toMatch(/built graph index of 1500 x 16/)
+    expect(loadIndex(await readFile(path('graph.frgl'))).kind).toBe('graph')
+    const searched = await frugal(
+      'ann',
+      'search',
+      '--index',
+      path('graph.frgl'),
+      '--queries',
+      path('queries.fvecs'),
+      '--ef',
+      '80',
+      '--out',
+      path('graph.ivecs'),
+      '--json',
+    )
+    expect(searched.code, searched.stderr).toBe(0)
+    expect(JSON.parse(searched.stdout).settings).toEqual({ ef: 80, scanDims: 8 })
+    const evaluated = await frugal(
+      'ann',
+      'eval',
+      '--index',
+      path('graph.frgl'),
+      '--queries',
+      path('queries.fvecs'),
+      '--gt',
+      path('gt.ivecs'),
+      '--json',
+    )
+    expect(evaluated.code, evaluated.stderr).toBe(0)
+    const rows = evaluated.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    const efs = rows.map((r) => r.settings.ef)
+    expect(efs.length).toBeGreaterThan(5)
+    expect(efs).toEqual([...efs].sort((a, b) => a - b))
+    for (const r of rows) {
+      expect(r.recall).toBeGreaterThanOrEqual(0)
+      expect(r.qps).toBeGreaterThan(0)
+    }
+    expect(rows.at(-1).recall).toBeGreaterThanOrEqual(0.97)
+    expect(rows.at(-1).recall).toBeGreaterThanOrEqual(rows[0].recall)
+    const grid = await frugal(
+      'ann',
+      'eval',
+      '--index',
+      path('graph.frgl'),
+      '--queries',
+      path('queries.fvecs'),
+      '--gt',
+      path('gt.ivecs'),
+      '--ef',
+      '10,50',
+      '--json',
+    )
+    expect(
+      grid.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).settings.ef),
+    ).toEqual([10, 50])
+    const wrong = await frugal(
+      'ann',
+      'build',
+      '--base',
+      path('base.fvecs'),
+      '--kind',
+      'ivf',
+      '--metric',
+      'cosine',
+      '--degree',
+      '8',
+      '--out',
+      path('x.frgl'),
+    )
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.stderr).toMatch(/--degree does not apply to --kind ivf/)
+    const badStore = await frugal(
+      'ann',
+      'build',
+      '--base',
+      path('base.fvecs'),
+      '--kind',
+      'graph',
+      '--metric',
+      'cosine',
+      '--rerank-store',
+      'f16',
+      '--out',
+      path('x.frgl'),
+    )
+    expect(badStore.code).not.toBe(0)
+    expect(badStore.stderr).toMatch(/--rerank-store must be one of/)
+  })
+
   it('builds, searches and evaluates an exact flat index', async () => {
     const built = await frugal(
       'ann',

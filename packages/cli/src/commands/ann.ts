@@ -5,6 +5,8 @@ import {
   buildIvfPq,
   exactGroundTruth,
   FlatIndex,
+  GraphIndex,
+  type GraphRerankStore,
   IvfIndex,
   type Measurement,
   type Metric,
@@ -15,7 +17,8 @@ import {
   type VectorIndex,
 } from '@frugal/ann'
 import {
-  readIndexFile,
+  loadWasmKernels,
+  readIndexFile as readIndexFileRaw,
   readNeighborsFile,
   readVectorFile,
   writeIndexFile,
@@ -27,7 +30,8 @@ import { createProgress, type Progress } from '../progress.ts'
 /** A bad command line: reported as `frugal ann <cmd>: <message>` with exit code 2. */
 class FlagError extends Error {}
 
-const KINDS = ['flat', 'ivf', 'ivfpq', 'binary'] as const
+const KINDS = ['flat', 'ivf', 'ivfpq', 'binary', 'graph'] as const
+const RERANK_STORES = ['bf16', 'f32', 'i8'] as const
 type Kind = (typeof KINDS)[number]
 const METRICS: readonly Metric[] = ['cosine', 'ip', 'l2']
 
@@ -172,6 +176,18 @@ const buildArgs = {
     default: false,
   },
   'merge-radius': { type: 'string', description: 'binary: merge codes within this Hamming distance' },
+  degree: { type: 'string', description: 'graph: most neighbours per node (default 32)' },
+  'ef-construction': { type: 'string', description: 'graph: search width while inserting (default 100)' },
+  'graph-dims': {
+    type: 'string',
+    description:
+      'graph: AdANNS d_g, leading dims of the int8 codes it is built and traversed on (default 64)',
+  },
+  ef: { type: 'string', description: 'graph: default search width of searches (default 64)' },
+  'rerank-store': {
+    type: 'string',
+    description: `graph: full-dimension re-rank store, ${RERANK_STORES.join(' | ')} (default bf16)`,
+  },
   iterations: { type: 'string', description: 'k-means iterations (default 25)' },
   seed: { type: 'string', description: 'Random seed (default 1234)' },
   out: { type: 'string', description: 'Index file to write (.frgl)' },
@@ -193,6 +209,11 @@ const buildCommand = defineCommand({
     const pqDims = int(args, 'pq-dims', 1)
     const pqM = int(args, 'pq-m', 1)
     const mergeRadius = int(args, 'merge-radius', 0)
+    const degree = int(args, 'degree', 2)
+    const efConstruction = int(args, 'ef-construction', 1)
+    const graphDims = int(args, 'graph-dims', 1)
+    const ef = int(args, 'ef', 1)
+    const rerankStore = oneOf(args, 'rerank-store', RERANK_STORES, undefined)
     let nlist = int(args, 'nlist', 1)
     for (const [flag, value, kinds] of [
       ['nlist', nlist, ['ivf', 'ivfpq']],
@@ -204,6 +225,11 @@ const buildCommand = defineCommand({
       ['keep-vectors', args['keep-vectors'] === true ? 1 : undefined, ['ivfpq']],
       ['merge-radius', mergeRadius, ['binary']],
       ['iterations', iterations, ['ivf', 'ivfpq']],
+      ['degree', degree, ['graph']],
+      ['ef-construction', efConstruction, ['graph']],
+      ['graph-dims', graphDims, ['graph']],
+      ['ef', ef, ['graph']],
+      ['rerank-store', rerankStore, ['graph']],
     ] as const) {
       if (value !== undefined && !(kinds as readonly string[]).includes(kind)) {
         throw new FlagError(`--${flag} does not apply to --kind ${kind}`)
@@ -230,6 +256,7 @@ const buildCommand = defineCommand({
         mergeRadius,
         seed,
         iterations,
+        graph: { degree, efConstruction, graphDims, ef, rerankStore },
         onProgress: progress.report,
       })
     } finally {
@@ -256,6 +283,13 @@ interface BuildSettings {
   mergeRadius: number | undefined
   seed: number
   iterations: number | undefined
+  graph: {
+    degree: number | undefined
+    efConstruction: number | undefined
+    graphDims: number | undefined
+    ef: number | undefined
+    rerankStore: GraphRerankStore | undefined
+  }
   onProgress: (stage: string, done: number, total: number) => void
 }
 
@@ -267,6 +301,19 @@ async function buildIndex(
   s: BuildSettings,
 ): Promise<VectorIndex> {
   if (kind === 'flat') return FlatIndex.build(data, n, dim, { metric: s.metric, storeDims: s.storeDims })
+  if (kind === 'graph') {
+    return GraphIndex.build(data, n, dim, {
+      metric: s.metric,
+      degree: s.graph.degree,
+      efConstruction: s.graph.efConstruction,
+      graphDims: s.graph.graphDims ?? Math.min(dim, 64),
+      ef: s.graph.ef,
+      rerankStore: s.graph.rerankStore,
+      seed: s.seed,
+      kernels: await loadWasmKernels(),
+      onProgress: s.onProgress,
+    })
+  }
   if (kind === 'ivf') {
     return IvfIndex.build(data, n, dim, {
       metric: s.metric,
@@ -309,6 +356,7 @@ const searchArgs = {
   'cluster-dims': { type: 'string', description: 'IVF probe prefix d_c (at most the built d_c)' },
   'scan-dims': { type: 'string', description: 'AdANNS d_s: dims used to score candidates' },
   rerank: { type: 'string', description: 'Re-rank the top R candidates exactly' },
+  ef: { type: 'string', description: 'graph: search width (default: the index default)' },
   budget: {
     type: 'string',
     description: 'FLOPs per query: the most accurate tuned setting within it (needs tune)',
@@ -327,6 +375,7 @@ function searchParams(args: Args): SearchParams {
   const clusterDims = int(args, 'cluster-dims', 1)
   const scanDims = int(args, 'scan-dims', 1)
   const rerank = int(args, 'rerank', 1)
+  const ef = int(args, 'ef', 1)
   const budget = num(args, 'budget')
   const targetRecall = num(args, 'target-recall')
   if (targetRecall !== undefined && targetRecall > 1) throw new FlagError('--target-recall must be in (0, 1]')
@@ -334,6 +383,7 @@ function searchParams(args: Args): SearchParams {
   if (clusterDims !== undefined) params.clusterDims = clusterDims
   if (scanDims !== undefined) params.scanDims = scanDims
   if (rerank !== undefined) params.rerank = rerank
+  if (ef !== undefined) params.ef = ef
   if (budget !== undefined) params.budget = budget
   if (targetRecall !== undefined) params.targetRecall = targetRecall
   return params
@@ -391,6 +441,10 @@ const gridArgs = {
   'cluster-dims': { type: 'string', description: 'Grid: probe prefixes d_c, comma-separated' },
   'scan-dims': { type: 'string', description: 'Grid: scan prefixes d_s, comma-separated' },
   rerank: { type: 'string', description: 'Grid: re-rank depths R, comma-separated (0 = none)' },
+  ef: {
+    type: 'string',
+    description: 'Grid: graph search widths, comma-separated (a graph with no grid flags sweeps 10 ... 512)',
+  },
 } as const satisfies ArgsDef
 
 /** The cartesian product of the grid flags given, or undefined when none is. */
@@ -399,18 +453,22 @@ function gridFromFlags(args: Args): SearchSettings[] | undefined {
   const clusterDims = intList(args, 'cluster-dims', 1)
   const scanDims = intList(args, 'scan-dims', 1)
   const rerank = intList(args, 'rerank', 0)
-  if (!nprobe && !clusterDims && !scanDims && !rerank) return undefined
+  const efs = intList(args, 'ef', 1)
+  if (!nprobe && !clusterDims && !scanDims && !rerank && !efs) return undefined
   const grid: SearchSettings[] = []
   for (const np of nprobe ?? [undefined]) {
     for (const dc of clusterDims ?? [undefined]) {
       for (const ds of scanDims ?? [undefined]) {
         for (const r of rerank ?? [undefined]) {
-          const s = {} as SearchSettings
-          if (np !== undefined) s.nprobe = np
-          if (dc !== undefined) s.clusterDims = dc
-          if (ds !== undefined) s.scanDims = ds
-          if (r) s.rerank = r
-          grid.push(s)
+          for (const ef of efs ?? [undefined]) {
+            const s = {} as SearchSettings
+            if (np !== undefined) s.nprobe = np
+            if (dc !== undefined) s.clusterDims = dc
+            if (ds !== undefined) s.scanDims = ds
+            if (r) s.rerank = r
+            if (ef !== undefined) s.ef = ef
+            grid.push(s)
+          }
         }
       }
     }
@@ -425,17 +483,19 @@ function formatSettings(s: SearchSettings | null | undefined): string {
     s.clusterDims !== undefined ? `d_c=${s.clusterDims}` : '',
     `d_s=${s.scanDims}`,
     s.rerank !== undefined ? `R=${s.rerank}` : '',
+    s.ef !== undefined ? `ef=${s.ef}` : '',
   ]
   return parts.filter(Boolean).join(' ')
 }
 
 function printTable(k: number, rows: Measurement[]): void {
-  const header = ['nprobe', 'd_c', 'd_s', 'R', `recall@${k}`, 'QPS', 'FLOPs/query', 'candidates']
+  const header = ['nprobe', 'd_c', 'd_s', 'R', 'ef', `recall@${k}`, 'QPS', 'FLOPs/query', 'candidates']
   const lines = rows.map((m) => [
     String(m.settings.nprobe ?? '-'),
     String(m.settings.clusterDims ?? '-'),
     String(m.settings.scanDims),
     String(m.settings.rerank ?? '-'),
+    String(m.settings.ef ?? '-'),
     m.recall.toFixed(4),
     Number.isFinite(m.qps) ? m.qps.toFixed(0) : '-',
     Math.round(m.flops).toString(),
@@ -476,7 +536,10 @@ const evalCommand = defineCommand({
     const queries = await readQueries(str(args, 'queries', true)!, index)
     const k = int(args, 'k', 1, 10)!
     const truth = await readTruth(str(args, 'gt', true)!, queries.n, k)
-    const grid = gridFromFlags(args) ?? [{} as SearchSettings]
+    // A graph given no grid sweeps its search width from low to high recall.
+    const grid =
+      gridFromFlags(args) ??
+      (index.kind === 'graph' && index.tuningGrid ? index.tuningGrid(k) : [{} as SearchSettings])
     const rows = grid.map((settings) => measure(index, queries.data, truth, k, settings))
     if (args.json) for (const r of rows) console.log(JSON.stringify({ k, ...r }))
     else {
@@ -552,6 +615,13 @@ const tuneCommand = defineCommand({
     )
   }),
 })
+
+/** Opens an index file; a graph index runs on the WASM SIMD kernels. */
+async function readIndexFile(path: string): Promise<VectorIndex> {
+  const index = await readIndexFileRaw(path)
+  if (index instanceof GraphIndex) index.useWasm(await loadWasmKernels())
+  return index
+}
 
 /** `frugal ann`: build, search, evaluate and tune @frugal/ann indexes. */
 export const annCommand = defineCommand({

@@ -11,7 +11,16 @@ import {
 import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
 import { defineCommand } from 'citty'
 import { z } from 'zod'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, readImage } from './model-files-node.ts'
+import {
+  intFlag,
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  readImage,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 import { vlmOf } from './vqa.ts'
 
 /** `frugal eval lm`: bits per byte of a text file under a decoder (optionally with KV Prediction). */
@@ -30,13 +39,15 @@ export const evalLmCommand = defineCommand({
       valueHint: 'AUX',
     },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('eval lm', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (!args.text) throw new ModelError('INVALID_ARGUMENT', '--text is required')
-      const roots = modelRoots(args.dir as string | string[] | undefined)
+      const roots = modelRoots(repeated(rawArgs, 'dir'))
+      await setKernels(args.kernels)
       const m = await loadNamedModel(args.model, roots)
       if (m.arch !== 'openelm' || !m.tokenizer) {
         throw new ModelError(
@@ -117,15 +128,17 @@ export const evalVqaCommand = defineCommand({
     reduction: { type: 'string', description: 'Token reduction SPEC (default none)', valueHint: 'SPEC' },
     limit: { type: 'string', description: 'Evaluate at most N questions', valueHint: 'N' },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('eval vqa', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (!args.data) throw new ModelError('INVALID_ARGUMENT', '--data is required')
       const spec = parseReductionSpec(args.reduction ?? 'none')
       const limit = intFlag(args.limit, 'limit', 1, 1e9, Number.MAX_SAFE_INTEGER)
-      const m = await loadNamedModel(args.model, modelRoots(args.dir as string | string[] | undefined))
+      await setKernels(args.kernels)
+      const m = await loadNamedModel(args.model, modelRoots(repeated(rawArgs, 'dir')))
       const { vlm, tokenizer, template } = vlmOf(m, args.model)
       const dir = resolve(args.data)
       const scenes = await readScenes(dir)

@@ -1,16 +1,66 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   type FlopCounter,
   freshTokens,
+  type Generation,
   generate,
+  generateFrom,
   kvPredictionPrefill,
   type LoadedModel,
+  type LogitsSource,
   ModelError,
+  type OpenElmConfig,
+  type SamplingOptions,
+  type TextTokenizer,
 } from '@frugal/models'
 import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
+import { loadOnnxNode } from '@frugal/models/onnx-node'
 import { defineCommand } from 'citty'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, numberFlag } from './model-files-node.ts'
+import {
+  intFlag,
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  numberFlag,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 
 const BACKENDS = ['native', 'onnx', 'onnx-node'] as const
+
+/** Generation on the whole-graph ONNX export (`model.onnx` next to the weights) with onnxruntime-web or -node. */
+async function onnxGeneration(
+  backend: 'onnx' | 'onnx-node',
+  dir: string,
+  ids: number[],
+  config: OpenElmConfig,
+  tokenizer: TextTokenizer,
+  opts: SamplingOptions,
+): Promise<Generation> {
+  const file = join(dir, 'model.onnx')
+  if (!existsSync(file)) throw new ModelError('UNAVAILABLE', `--backend ${backend}: ${dir} has no model.onnx`)
+  const ort =
+    backend === 'onnx' ? await (await import('@frugal/models/onnx')).loadOnnxWeb() : await loadOnnxNode()
+  const { OnnxCausalLM } = await import('@frugal/models/onnx')
+  const lm = await OnnxCausalLM.create(ort, await readFile(file))
+  let length = 0
+  const source: LogitsSource = {
+    prefill: async () => {
+      length = ids.length
+      return lm.forward(ids)
+    },
+    step: async (id) => {
+      length++
+      return lm.forward([id])
+    },
+    hasRoom: () => length < config.max_context_length,
+  }
+  const eos = config.eos_token_id ?? undefined
+  return generateFrom(source, { promptTokens: ids.length, tokenizer, eos }, opts)
+}
 
 function decoderOf(m: LoadedModel, name: string) {
   if (m.arch !== 'openelm') {
@@ -50,13 +100,14 @@ export const generateCommand = defineCommand({
       valueHint: 'B',
     },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: {
       type: 'boolean',
       default: false,
       description: 'Print {text, promptTokens, generatedTokens, ttftMs, tokensPerS, ...}',
     },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('generate', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (args.prompt === undefined || args.prompt === '')
@@ -68,10 +119,10 @@ export const generateCommand = defineCommand({
           `--backend must be one of ${BACKENDS.join(', ')}, got "${args.backend}"`,
         )
       }
-      if (backend !== 'native') {
+      if (backend !== 'native' && args['kv-prediction']) {
         throw new ModelError(
           'UNAVAILABLE',
-          `--backend ${backend}: the ONNX backends are not part of this build; use --backend native`,
+          `--kv-prediction needs the native runtime, not --backend ${backend}`,
         )
       }
       const opts = {
@@ -80,9 +131,10 @@ export const generateCommand = defineCommand({
         topK: args['top-k'] === undefined ? undefined : intFlag(args['top-k'], 'top-k', 1, 1e9, 1),
         topP: args['top-p'] === undefined ? undefined : numberFlag(args['top-p'], 'top-p', 1e-9, 1, 1),
         seed: intFlag(args.seed, 'seed', 0, 2 ** 32 - 1, 0),
-        stop: args.stop === undefined ? [] : ([] as string[]).concat(args.stop as string | string[]),
+        stop: repeated(rawArgs, 'stop'),
       }
-      const roots = modelRoots(args.dir as string | string[] | undefined)
+      const roots = modelRoots(repeated(rawArgs, 'dir'))
+      await setKernels(args.kernels)
       const base = await loadNamedModel(args.model, roots)
       const { model, tokenizer } = decoderOf(base, args.model)
       const ids = tokenizer.encode(args.prompt).ids
@@ -109,7 +161,10 @@ export const generateCommand = defineCommand({
         predictor.model.checkPair(model, aux)
         prefill = (flops) => kvPredictionPrefill(model, aux, predictor.model, ids, flops)
       }
-      const gen = generate(model, prefill, { promptTokens: ids.length, tokenizer }, opts)
+      const gen =
+        backend === 'native'
+          ? generate(model, prefill, { promptTokens: ids.length, tokenizer }, opts)
+          : await onnxGeneration(backend, base.dir, ids, model.config, tokenizer, opts)
       if (!args.json) {
         for await (const t of gen) process.stdout.write(t.text)
         process.stdout.write('\n')
@@ -129,8 +184,9 @@ export const generateCommand = defineCommand({
           ttftMs: s.ttftMs,
           tokensPerS: s.tokensPerS,
           finishReason: s.finishReason,
-          prefillFlops: s.prefillFlops,
-          decodeFlops: s.decodeFlops,
+          // The ONNX engines do not report their work.
+          prefillFlops: backend === 'native' ? s.prefillFlops : null,
+          decodeFlops: backend === 'native' ? s.decodeFlops : null,
           backend,
           kvPrediction: args['kv-prediction'] ?? null,
         }),

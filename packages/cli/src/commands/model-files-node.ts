@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type LoadedModel, ModelError, type VitConfig } from '@frugal/models'
-import { loadModelDir, resolveModelDir } from '@frugal/models/node'
-import { decode } from 'fast-png'
+import { type LoadedModel, ModelError, useWasmKernels, type VitConfig } from '@frugal/models'
+import { loadModelDir, loadWasmKernels, resolveModelDir } from '@frugal/models/node'
+import { convertIndexedToRgb, decode } from 'fast-png'
 
 /** The zoo's model folders in this checkout (searched when they exist). */
 const ZOO_DIRS = [
@@ -24,6 +24,26 @@ export function modelRoots(dirs: string | string[] | undefined): string[] {
     ...env.map((d) => resolve(d)),
     ...ZOO_DIRS.filter((d) => existsSync(d)),
   ]
+}
+
+/** The `--kernels` flag of the model commands. */
+export const KERNELS_ARG = {
+  type: 'string',
+  description: 'wasm (WASM SIMD, default) | ts (the pure-TypeScript reference kernels)',
+  valueHint: 'K',
+} as const
+
+let kernelsSet = false
+
+/** Run the native runtime on the WASM SIMD kernels (`wasm`, the default) or the TypeScript ones (`ts`). */
+export async function setKernels(choice: string | undefined): Promise<void> {
+  const k = choice ?? 'wasm'
+  if (k !== 'wasm' && k !== 'ts')
+    throw new ModelError('INVALID_ARGUMENT', `--kernels must be wasm or ts, got "${k}"`)
+  if (k === 'wasm' && !kernelsSet) {
+    useWasmKernels(await loadWasmKernels())
+    kernelsSet = true
+  }
 }
 
 /** Load a model by name (searched in `roots`) or by directory. */
@@ -65,8 +85,13 @@ export async function readImage(
     )
   }
   const channels = vision.num_channels
-  const stride = png.channels
-  const max = png.depth === 16 ? 65535 : 255
+  // A palette PNG becomes RGB(A) 8-bit; grey PNGs of 1–4 bits are refused rather than guessed at.
+  const pixels = png.palette ? convertIndexedToRgb(png) : png.data
+  const stride = png.palette ? (png.transparency ? 4 : 3) : png.channels
+  if (!png.palette && png.depth < 8) {
+    throw new ModelError('INVALID_ARGUMENT', `--image ${file} has ${png.depth}-bit samples; 8 or 16 are read`)
+  }
+  const max = png.depth === 16 && !png.palette ? 65535 : 255
   const mean = vision.image_mean ?? new Array(channels).fill(0.5)
   const std = vision.image_std ?? new Array(channels).fill(0.5)
   const out = new Float32Array(channels * size * size)
@@ -74,7 +99,7 @@ export async function readImage(
     // A grey PNG (with or without alpha) feeds its one channel to every input channel.
     const src = stride >= 3 ? c : 0
     for (let i = 0; i < size * size; i++) {
-      const v = (png.data[i * stride + src]! as number) / max
+      const v = (pixels[i * stride + src]! as number) / max
       out[c * size * size + i] = (v - mean[c]!) / std[c]!
     }
   }
@@ -95,6 +120,22 @@ export async function modelGuarded(command: string, json: boolean, body: () => P
     }
     throw error
   }
+}
+
+/** Every value of a repeatable flag (`--dir a --dir b`, `--dir=a`), in order; citty keeps only the last. */
+export function repeated(rawArgs: readonly string[], flag: string): string[] {
+  const out: string[] = []
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!
+    if (a === '--') break
+    if (a === `--${flag}`) {
+      const v = rawArgs[i + 1]
+      if (v === undefined) throw new ModelError('INVALID_ARGUMENT', `--${flag} needs a value`)
+      out.push(v)
+      i++
+    } else if (a.startsWith(`--${flag}=`)) out.push(a.slice(flag.length + 3))
+  }
+  return out
 }
 
 /** A number flag in [min, max] (refused with INVALID_ARGUMENT naming the flag). */

@@ -36,7 +36,8 @@ function writeScenePng(file: string): void {
 
 describe('frugal models / generate (native runtime, as a process)', () => {
   it('lists models with architecture, parameters and bytes', async () => {
-    const { code, stdout } = await frugal('models', 'list', '--dir', F, '--json')
+    const empty = mkdtempSync(join(tmpdir(), 'frugal-empty-'))
+    const { code, stdout } = await frugal('models', 'list', '--dir', empty, '--dir', F, '--json')
     expect(code).toBe(0)
     const list = JSON.parse(stdout) as {
       name: string
@@ -51,28 +52,33 @@ describe('frugal models / generate (native runtime, as a process)', () => {
     )
   })
 
-  it('prints the tokens and the last-position logits of the PyTorch reference', async () => {
-    const ref = fixtureReference('openelm')
-    const { code, stdout } = await frugal(
-      'models',
-      'logits',
-      '--model',
-      'openelm',
-      '--dir',
-      F,
-      '--text',
-      ref.json.text as string,
-      '--json',
-    )
-    expect(code).toBe(0)
-    const out = JSON.parse(stdout) as { tokens: number[]; logits: number[] }
-    const ids = ref.json.input_ids as number[]
-    expect(out.tokens).toEqual(ids)
-    const v = 320
-    expect(maxAbsDiff(out.logits, ref.tensor('logits').data.subarray((ids.length - 1) * v))).toBeLessThan(
-      1e-4,
-    )
-  })
+  it.each(['wasm', 'ts'])(
+    'prints the tokens and the last-position logits of the PyTorch reference (--kernels %s)',
+    async (kernels) => {
+      const ref = fixtureReference('openelm')
+      const { code, stdout } = await frugal(
+        'models',
+        'logits',
+        '--model',
+        'openelm',
+        '--dir',
+        F,
+        '--text',
+        ref.json.text as string,
+        '--json',
+        '--kernels',
+        kernels,
+      )
+      expect(code).toBe(0)
+      const out = JSON.parse(stdout) as { tokens: number[]; logits: number[] }
+      const ids = ref.json.input_ids as number[]
+      expect(out.tokens).toEqual(ids)
+      const v = 320
+      expect(maxAbsDiff(out.logits, ref.tensor('logits').data.subarray((ids.length - 1) * v))).toBeLessThan(
+        1e-4,
+      )
+    },
+  )
 
   it('generates the reference greedy continuation, with and without KV Prediction', async () => {
     const text = fixtureReference('openelm').json.text as string
@@ -115,9 +121,55 @@ describe('frugal models / generate (native runtime, as a process)', () => {
   })
 
   it.each([
+    ['openelm', 'onnx'],
+    ['openelm', 'onnx-node'],
+    ['openelm-aux', 'onnx'],
+    ['openelm-aux', 'onnx-node'],
+  ] as const)(
+    'generates the reference greedy continuation of %s on its ONNX export with --backend %s',
+    async (model, backend) => {
+      // openelm's export reruns the sequence each step; openelm-aux's carries a KV cache (past_key_values / present).
+      const ref = fixtureReference(model)
+      const text = fixtureReference('openelm').json.text as string
+      const r = await frugal(
+        'generate',
+        '--model',
+        model,
+        '--dir',
+        F,
+        '--prompt',
+        text,
+        '--max-tokens',
+        '4',
+        '--backend',
+        backend,
+        '--json',
+      )
+      expect(r.code).toBe(0)
+      const out = JSON.parse(r.stdout) as { text: string; backend: string; generatedTokens: number }
+      expect(out).toMatchObject({ backend, generatedTokens: 4 })
+      expect(out.text).toBe(tokenizer.decode(ref.json.greedy_tokens as number[]))
+    },
+  )
+
+  it.each([
     [['generate', '--model', 'no-such-model', '--prompt', 'x'], 'UNKNOWN_MODEL'],
     [['generate', '--model', 'openelm', '--prompt', 'word '.repeat(80)], 'CONTEXT_OVERFLOW'],
-    [['generate', '--model', 'openelm', '--prompt', 'x', '--backend', 'onnx'], 'UNAVAILABLE'],
+    [['generate', '--model', 'openelm-f16', '--prompt', 'x', '--backend', 'onnx'], 'UNAVAILABLE'],
+    [
+      [
+        'generate',
+        '--model',
+        'openelm',
+        '--prompt',
+        'x',
+        '--backend',
+        'onnx',
+        '--kv-prediction',
+        'openelm-aux',
+      ],
+      'UNAVAILABLE',
+    ],
     [['generate', '--model', 'openelm', '--prompt', 'x', '--backend', 'tpu'], 'INVALID_ARGUMENT'],
     [['generate', '--model', 'openelm', '--prompt', 'x', '--temperature', '-1'], 'INVALID_ARGUMENT'],
     [['generate', '--model', 'vit', '--prompt', 'x'], 'UNSUPPORTED_ARCHITECTURE'],
@@ -296,5 +348,54 @@ describe('frugal vqa / eval vqa', () => {
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining(':1: image'),
     })
+  })
+
+  it('evaluates the output of frugal synth scenes, with and without a reduction', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'frugal-synth-')), 'scenes')
+    const made = await frugal(
+      'synth',
+      'scenes',
+      '--n',
+      '2',
+      '--seed',
+      '3',
+      '--size',
+      '32',
+      '--split',
+      'test',
+      '--out',
+      dir,
+      '--quiet',
+    )
+    expect(made.code).toBe(0)
+    const lines = readFileSync(join(dir, 'scenes.jsonl'), 'utf8').trim().split('\n')
+    const qa = lines.flatMap((l) => (JSON.parse(l) as { qa: { type: string }[] }).qa)
+    const plain = await frugal('eval', 'vqa', '--model', 'vlm', '--dir', F, '--data', dir, '--json')
+    expect(plain.code).toBe(0)
+    const p = JSON.parse(plain.stdout) as {
+      n: number
+      byType: Record<string, number>
+      prefillTokensPerLayer: number[]
+    }
+    expect(p.n).toBe(qa.length)
+    expect(Object.keys(p.byType).sort()).toEqual([...new Set(qa.map((q) => q.type))].sort())
+    const reduced = await frugal(
+      'eval',
+      'vqa',
+      '--model',
+      'vlm',
+      '--dir',
+      F,
+      '--data',
+      dir,
+      '--reduction',
+      'victor+tome:r=2',
+      '--json',
+    )
+    const r = JSON.parse(reduced.stdout) as { n: number; prefillTokensPerLayer: number[] }
+    expect(r.n).toBe(qa.length)
+    // ToMe removes 2 tokens in each of the 2 ViT layers; Victor then drops the remaining 12 visual tokens after layer 0.
+    expect(r.prefillTokensPerLayer[0]).toBeCloseTo(p.prefillTokensPerLayer[0]! - 4, 5)
+    expect(r.prefillTokensPerLayer[1]).toBeCloseTo(p.prefillTokensPerLayer[1]! - 16, 5)
   })
 })

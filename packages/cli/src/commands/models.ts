@@ -1,7 +1,14 @@
 import { freshTokens, ModelError } from '@frugal/models'
 import { findModels } from '@frugal/models/node'
 import { defineCommand } from 'citty'
-import { loadNamedModel, modelGuarded, modelRoots } from './model-files-node.ts'
+import {
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 
 const listCommand = defineCommand({
   meta: {
@@ -12,9 +19,9 @@ const listCommand = defineCommand({
     dir: { type: 'string', description: 'Also search this folder (repeatable)', valueHint: 'DIR' },
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('models list', args.json, async () => {
-      const roots = modelRoots(args.dir as string | string[] | undefined)
+      const roots = modelRoots(repeated(rawArgs, 'dir'))
       const models = await findModels(roots)
       if (args.json) {
         console.log(
@@ -59,13 +66,15 @@ const logitsCommand = defineCommand({
       description: 'Also search this folder for the model (repeatable)',
       valueHint: 'DIR',
     },
+    kernels: KERNELS_ARG,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('models logits', args.json, async () => {
       if (!args.model) throw new ModelError('INVALID_ARGUMENT', '--model is required')
       if (args.text === undefined) throw new ModelError('INVALID_ARGUMENT', '--text is required')
-      const m = await loadNamedModel(args.model, modelRoots(args.dir as string | string[] | undefined))
+      await setKernels(args.kernels)
+      const m = await loadNamedModel(args.model, modelRoots(repeated(rawArgs, 'dir')))
       if (m.arch !== 'openelm' || !m.tokenizer) {
         throw new ModelError(
           'UNSUPPORTED_ARCHITECTURE',

@@ -95,6 +95,7 @@ export const synthCtrlCommand = defineCommand({
       const image = path.startsWith('image') ? await readRecordImage(input, record) : undefined
       inputs.push(image ? { record, image } : { record })
     }
+    const started = performance.now()
     const bar = createProgress('ctrlsynth', inputs.length, { quiet: args['quiet'] === true })
     const { outcomes, report } = await runCtrlSynth(
       inputs,
@@ -120,7 +121,7 @@ export const synthCtrlCommand = defineCommand({
     console.log(
       `${report.kept} of ${report.inputs} kept (${path}${report.filter ? ', filtered' : ''})` +
         (reasons.length ? `; rejected: ${reasons.join(', ')}` : '') +
-        ` → ${out}`,
+        ` → ${out} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     )
   }),
 })

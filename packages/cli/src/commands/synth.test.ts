@@ -183,6 +183,27 @@ describe('frugal synth ctrl', () => {
       expect(r.image).toBe(`images/${r.id}.png`)
       await readFile(join(out, r.image))
     }
+    // The same run again writes the same bytes, report included.
+    const again = join(dir, 'ctrl-again')
+    expect(
+      (
+        await frugal(
+          'synth',
+          'ctrl',
+          '--in',
+          scenes,
+          '--policy',
+          policy,
+          '--path',
+          'image-image',
+          '--out',
+          again,
+          '--filter',
+        )
+      ).code,
+    ).toBe(0)
+    for (const f of ['scenes.jsonl', 'report.json', `images/${records[0].id}.png`])
+      expect(await readFile(join(again, f))).toEqual(await readFile(join(out, f)))
     // A text path writes no images.
     const text = join(dir, 'ctrl-text')
     expect(

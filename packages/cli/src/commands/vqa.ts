@@ -6,7 +6,16 @@ import {
   REDUCTION_SPEC_HELP,
 } from '@frugal/models'
 import { defineCommand } from 'citty'
-import { intFlag, loadNamedModel, modelGuarded, modelRoots, readImage } from './model-files-node.ts'
+import {
+  intFlag,
+  KERNELS_ARG,
+  loadNamedModel,
+  modelGuarded,
+  modelRoots,
+  readImage,
+  repeated,
+  setKernels,
+} from './model-files-node.ts'
 
 /** The VLM and tokenizer of a loaded model, or a typed refusal. */
 export function vlmOf(m: LoadedModel, name: string) {
@@ -17,11 +26,10 @@ export function vlmOf(m: LoadedModel, name: string) {
     )
   }
   if (!m.tokenizer) throw new ModelError('MODEL_LOAD_FAILED', `${name} has no tokenizer.json`)
-  const template = (m.config as { prompt_template?: unknown }).prompt_template
   return {
     vlm: m.model,
     tokenizer: m.tokenizer,
-    template: typeof template === 'string' ? template : undefined,
+    template: m.config.prompt_template ?? undefined,
   }
 }
 
@@ -42,16 +50,18 @@ export const vqaCommand = defineCommand({
     },
     'max-tokens': { type: 'string', description: 'Answer tokens at most (default 8)', valueHint: 'N' },
     dir: { type: 'string', description: 'Also search this folder for models (repeatable)', valueHint: 'DIR' },
+    kernels: KERNELS_ARG,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     modelGuarded('vqa', args.json, async () => {
       for (const f of ['model', 'image', 'question'] as const) {
         if (!args[f]) throw new ModelError('INVALID_ARGUMENT', `--${f} is required`)
       }
       const spec = parseReductionSpec(args.reduction ?? 'none')
       const maxTokens = intFlag(args['max-tokens'], 'max-tokens', 1, 1000, 8)
-      const m = await loadNamedModel(args.model!, modelRoots(args.dir as string | string[] | undefined))
+      await setKernels(args.kernels)
+      const m = await loadNamedModel(args.model!, modelRoots(repeated(rawArgs, 'dir')))
       const { vlm, tokenizer, template } = vlmOf(m, args.model!)
       const pixels = await readImage(args.image!, vlm.config.vision_config)
       const a = await answerQuestion(vlm, tokenizer, pixels, args.question!, {

@@ -128,6 +128,67 @@ describe('remove leaves no trace', () => {
   })
 })
 
+describe('replace and add change only what they name, down to the pixels', () => {
+  /** Pixels whose bytes differ between two renders, and the pixels that `ids` marks as object `id`. */
+  const diff = (a: Uint8Array, b: Uint8Array) => {
+    const out = new Set<number>()
+    for (let p = 0; p < a.length; p++) if (a[p] !== b[p]) out.add(Math.floor(p / 3))
+    return out
+  }
+
+  it('replace recolours the red objects in place and leaves every other pixel as it was', async () => {
+    const policy = parsePolicy({ seed: 5, ops: [{ op: 'replace', attr: 'colour', from: 'red', to: 'any' }] })
+    let checked = 0
+    for (const input of inputs.filter(({ record }) => record.graph.objects.some((o) => o.colour === 'red'))) {
+      const out = await synthesize(input, 0, { policy, path: 'image-image', filter: true })
+      if (!out.kept) throw new Error(`rejected: ${out.reasons}`)
+      const before = renderScene(input.record.graph)
+      const after = renderScene(out.record.graph)
+      const red = new Set(input.record.graph.objects.filter((o) => o.colour === 'red').map((o) => o.id + 1))
+      // Same geometry: the coverage map is unchanged, and only pixels near a red object changed.
+      expect(after.ids).toEqual(before.ids)
+      const { width } = before
+      for (const p of diff(before.data, after.data)) {
+        const near = [-1, 0, 1].some((dy) =>
+          [-1, 0, 1].some((dx) => red.has(before.ids[p + dy * width + dx] ?? 0)),
+        )
+        expect(near).toBe(true)
+      }
+      checked++
+    }
+    expect(checked).toBeGreaterThan(5)
+  })
+
+  it('add draws the new object on top and changes no pixel outside it', async () => {
+    const policy = parsePolicy({
+      seed: 6,
+      ops: [{ op: 'add', object: { shape: 'cross', texture: 'solid' } }],
+    })
+    let checked = 0
+    for (const input of inputs.filter(({ record }) => record.graph.objects.length < 8)) {
+      const out = await synthesize(input, 0, { policy, path: 'image-image', filter: true })
+      if (!out.kept) continue
+      const objects = out.record.graph.objects
+      const added = objects.at(-1)!
+      expect(objects).toHaveLength(input.record.graph.objects.length + 1)
+      expect(added).toMatchObject({ shape: 'cross', texture: 'solid' })
+      const before = renderScene(input.record.graph)
+      const after = decodePng(out.png!)
+      const radius = SIZE_RADIUS[added.size] * before.width + 1.5
+      for (const p of diff(before.data, after.data)) {
+        const x = (p % before.width) + 0.5
+        const y = Math.floor(p / before.width) + 0.5
+        expect(Math.hypot(x - added.x * before.width, y - added.y * before.height)).toBeLessThanOrEqual(
+          radius,
+        )
+      }
+      expect(out.record.captions.some((c) => c.text.includes(`${added.colour} cross`))).toBe(true)
+      checked++
+    }
+    expect(checked).toBeGreaterThan(20)
+  })
+})
+
 describe('the closed-loop filter', () => {
   /** A broken text model: it leaves out the last object and invents a green cross. */
   const broken: TextGenerator = {

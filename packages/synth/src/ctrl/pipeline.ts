@@ -134,7 +134,10 @@ export async function synthesize(
   return image ? { kept: true, record: out, png: encodePng(image) } : { kept: true, record: out }
 }
 
-/** What a run kept and rejected, by reason (a sample rejected for two reasons counts under both). */
+/**
+ * What a run kept and rejected, by reason (a sample rejected for two reasons counts under both).
+ * It holds no timing, so the same run gives the same report byte for byte.
+ */
 export interface CtrlReport {
   path: SynthesisPath
   policy: Policy
@@ -145,7 +148,6 @@ export interface CtrlReport {
   kept: number
   rejected: number
   reasons: Record<RejectReason, number>
-  seconds: number
 }
 
 /**
@@ -168,7 +170,6 @@ export async function runCtrlSynth(
         path: 'path',
       },
     )
-  const started = performance.now()
   const tagger = options.tagger ?? oracleTagger()
   let frequencies = options.frequencies
   if (!frequencies && options.policy.ops.some((op) => op.op === 'rebalance')) {
@@ -197,7 +198,6 @@ export async function runCtrlSynth(
       kept,
       rejected: inputs.length - kept,
       reasons,
-      seconds: (performance.now() - started) / 1000,
     },
   }
 }

@@ -3,6 +3,7 @@ import type { SceneElements } from '../elements.ts'
 import type { Random } from '../random.ts'
 import { predicatesBetween } from '../relations.ts'
 import { type Background, buildGraph, comboKey, fits, round4, type SceneGraph } from '../scene.ts'
+import { allVisible } from '../visibility.ts'
 import { SIZES, TEXTURES } from '../vocab.ts'
 import { PolicyConflict } from './policy.ts'
 
@@ -32,8 +33,9 @@ const PLACE_TRIES = 300
 /**
  * Lays elements out as a scene graph, the world's stand-in for a text-to-image model's
  * composition: objects that carry a position keep it (when it still fits), the others are
- * placed at random so that every stated relation holds. Missing sizes and textures are drawn.
- * Throws {@link PolicyConflict} (`unsatisfiable`) when no layout satisfies the relations.
+ * placed at random so that every stated relation holds and every object shows at least
+ * `MIN_VISIBLE` of its outline. Missing sizes and textures are drawn. Throws
+ * {@link PolicyConflict} (`unsatisfiable`) when no layout satisfies that.
  */
 export function layoutElements(
   elements: SceneElements,
@@ -84,7 +86,7 @@ export function layoutElements(
       }
     }
     if (!ok) continue
-    return buildGraph(
+    const graph = buildGraph(
       specs.map((s, i) => ({
         shape: s.shape,
         colour: s.colour,
@@ -97,8 +99,12 @@ export function layoutElements(
       frame,
       random,
     )
+    if (allVisible(graph.objects, width, height)) return graph
   }
-  throw new PolicyConflict('unsatisfiable', 'no layout satisfies the stated relations')
+  throw new PolicyConflict(
+    'unsatisfiable',
+    'no layout satisfies the stated relations with every object visible',
+  )
 }
 
 /** A required relation holds, or cannot be judged yet because an end is unplaced. */
