@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
  */
 const SUITES: { name: string; entry: string; args: string[] }[] = [
   { name: 'ann', entry: './ann/main.ts', args: ['--size', '20000', '--nq', '500'] },
-  { name: 'retrieval', entry: './retrieval/main.ts', args: [] },
+  { name: 'retrieval', entry: './retrieval/main.ts', args: ['--collections', 'cranfield'] },
   { name: 'worker', entry: './worker/main.ts', args: ['--size', '10000'] },
 ]
 

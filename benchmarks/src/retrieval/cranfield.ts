@@ -1,5 +1,13 @@
 import type { Dataset } from '@frugal/datasets'
-import { mean, mrrAt, ndcgAt, type RetrievalIndex, recallAt, type SearchRequest } from '@frugal/retrieval'
+import {
+  LEGACY_FUSION,
+  mean,
+  mrrAt,
+  ndcgAt,
+  type RetrievalIndex,
+  recallAt,
+  type SearchRequest,
+} from '@frugal/retrieval'
 
 /** One retrieval method of the suite: a name and the request settings it searches with. */
 export interface RetrievalMethod {
@@ -10,32 +18,63 @@ export interface RetrievalMethod {
   files: string[]
 }
 
-/** The methods of the Cranfield suite: BM25, dense LSA at four prefix lengths, and RRF hybrids. */
-export function cranfieldMethods(): RetrievalMethod[] {
-  const dense = ['embedder.bin', 'dense.ann']
+const DENSE_FILES = ['embedder.bin', 'dense.ann']
+
+/**
+ * The four methods every collection runs: BM25, dense LSA at full dims, the old hybrid
+ * (equal-weight RRF, k = 60, what sets without a calibrated fusion run) and the hybrid with
+ * the set's calibrated fusion. `dims` is the set's embedding dims.
+ */
+export function fusionMethods(dims: number): RetrievalMethod[] {
+  const hybridFiles = [...DENSE_FILES, 'lexical.json']
   return [
     { name: 'bm25', family: 'lexical', request: { mode: 'lexical' }, files: ['lexical.json'] },
-    ...[32, 64, 128, 256].map((d) => ({
-      name: `lsa-d${d}`,
+    {
+      name: `lsa-d${dims}`,
       family: 'dense',
-      request: { mode: 'dense' as const, scanDims: d },
-      files: dense,
-    })),
-    ...[64, 256].map((d) => ({
-      name: `hybrid-rrf-d${d}`,
+      request: { mode: 'dense', scanDims: dims },
+      files: DENSE_FILES,
+    },
+    {
+      name: `hybrid-rrf-d${dims}`,
       family: 'hybrid',
-      request: { mode: 'hybrid' as const, scanDims: d },
-      files: [...dense, 'lexical.json'],
-    })),
+      request: { mode: 'hybrid', scanDims: dims, fusion: { ...LEGACY_FUSION } },
+      files: hybridFiles,
+    },
+    {
+      name: `hybrid-calibrated-d${dims}`,
+      family: 'hybrid',
+      request: { mode: 'hybrid', scanDims: dims },
+      files: hybridFiles,
+    },
   ]
 }
 
-/** Mean nDCG@10, Recall@100 and MRR@10 of a method over every judged query. */
+/** The Cranfield suite: the four fusion methods, dense LSA at three shorter prefixes and RRF at 64 dims. */
+export function cranfieldMethods(): RetrievalMethod[] {
+  return [
+    ...fusionMethods(256),
+    ...[32, 64, 128].map((d) => ({
+      name: `lsa-d${d}`,
+      family: 'dense',
+      request: { mode: 'dense' as const, scanDims: d },
+      files: DENSE_FILES,
+    })),
+    {
+      name: 'hybrid-rrf-d64',
+      family: 'hybrid',
+      request: { mode: 'hybrid', scanDims: 64, fusion: { ...LEGACY_FUSION } },
+      files: [...DENSE_FILES, 'lexical.json'],
+    },
+  ]
+}
+
+/** Mean nDCG@10, Recall@100 and MRR@10 of a method over every judged query, and nDCG@10 per query. */
 export async function evaluate(
   index: RetrievalIndex,
   data: Dataset,
   request: RetrievalMethod['request'],
-): Promise<{ ndcg_at_10: number; recall_at_100: number; mrr_at_10: number }> {
+): Promise<{ ndcg_at_10: number; recall_at_100: number; mrr_at_10: number; perQuery: number[] }> {
   const ndcg: number[] = []
   const recall: number[] = []
   const mrr: number[] = []
@@ -48,5 +87,5 @@ export async function evaluate(
     recall.push(recallAt(ranking, judged, 100))
     mrr.push(mrrAt(ranking, judged, 10))
   }
-  return { ndcg_at_10: mean(ndcg), recall_at_100: mean(recall), mrr_at_10: mean(mrr) }
+  return { ndcg_at_10: mean(ndcg), recall_at_100: mean(recall), mrr_at_10: mean(mrr), perQuery: ndcg }
 }

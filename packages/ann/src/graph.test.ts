@@ -167,6 +167,12 @@ describe('GraphIndex', () => {
     seeds[0] = -2
     const codes = index.codes.slice()
     codes[0] = -128
+    const half = index.half!.slice()
+    half[3] = 0x7f80 // +Infinity in bfloat16
+    const huge = index.half!.slice()
+    huge[3] = 0x5f80 // 2^64, past the ±2^32 bound of stored vectors
+    const norms = index.norms.slice()
+    norms[0] = 2 ** 100
     for (const [what, bad] of [
       ['degree beyond the bound', rewrite({ degree: 100000 })],
       ['ef beyond the bound', rewrite({ ef: 1e9 })],
@@ -177,6 +183,9 @@ describe('GraphIndex', () => {
       ['an entry point out of range', rewrite({}, { seeds })],
       ['a code outside [-127, 127]', rewrite({}, { codes })],
       ['a scale of zero', rewrite({}, { scales: new Float32Array(index.scales.length) })],
+      ['an infinite stored vector', rewrite({}, { vectors_bf16: half })],
+      ['a stored vector past the magnitude bound', rewrite({}, { vectors_bf16: huge })],
+      ['a norm past 2^80', rewrite({}, { norms })],
     ] as const) {
       expect(
         errorCode(() => loadIndex(bad)),

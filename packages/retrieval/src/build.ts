@@ -2,12 +2,14 @@ import {
   buildBinary,
   buildIvfPq,
   FlatIndex,
+  GraphIndex,
   IvfIndex,
   type Metric,
   tune,
   type VectorIndex,
 } from '@frugal/ann'
-import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models'
+import { ANALYZER_ID, LsaEmbedder, type LsaFitOptions } from '@frugal/models/embedders'
+import { type CalibrationEmbedder, type CalibrationOptions, calibrateFusion } from './calibrate.ts'
 import { encodeDocuments } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { BM25, buildLexicalIndex, MINISEARCH_VERSION } from './lexical.ts'
@@ -25,7 +27,7 @@ import {
 export const GENERATOR = '@frugal/retrieval@0.1.0'
 
 /** Dense index kinds `buildIndexSet` can build. */
-export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary'] as const
+export const BUILD_KINDS = ['flat', 'ivf', 'ivfpq', 'binary', 'graph'] as const
 export type BuildKind = (typeof BUILD_KINDS)[number]
 
 /** An embedder that runs outside the index set (e.g. a transformers.js model in Node). */
@@ -37,7 +39,7 @@ export interface ExternalEmbedder {
   embed(texts: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array>
 }
 
-export type BuildStage = 'embedder' | 'embed' | 'dense' | 'tune' | 'lexical' | 'write'
+export type BuildStage = 'embedder' | 'embed' | 'dense' | 'tune' | 'lexical' | 'calibrate' | 'write'
 
 export interface BuildOptions {
   /** Set name (default `index`). */
@@ -56,7 +58,18 @@ export interface BuildOptions {
   clusterDims?: number
   /** Measure the recall/FLOPs frontier on pseudo-queries (default true). */
   tune?: boolean
+  /**
+   * The compiled `@frugal/ann/kernels.wasm`: a `graph` index is built (and tuned) with the WASM
+   * SIMD kernels (the same index as without them, faster).
+   */
+  kernels?: WebAssembly.Module
   metric?: Metric
+  /**
+   * Fit the hybrid fusion on pseudo-queries drawn from the documents and store it in the
+   * manifest (`fusion`); default true. `false` writes no `fusion`, so hybrid search fuses by
+   * equal-weight RRF (k = 60). An object sets the pseudo-query count, seed and depth.
+   */
+  calibrate?: boolean | Omit<CalibrationOptions, 'onProgress'>
   onProgress?: (stage: BuildStage, done: number, total: number) => void
 }
 
@@ -143,6 +156,13 @@ export async function buildIndexSet(
     })
   } else if (kind === 'binary') {
     ann = buildBinary(vectors, n, dim, { metric, rerank: 100, onProgress: denseProgress })
+  } else if (kind === 'graph') {
+    ann = GraphIndex.build(vectors, n, dim, {
+      metric,
+      graphDims: clusterDims,
+      kernels: options.kernels,
+      onProgress: (_stage, done, total) => progress('dense', done / total, 1),
+    })
   } else {
     throw new RetrievalError(
       'INVALID_ARGUMENT',
@@ -171,6 +191,35 @@ export async function buildIndexSet(
   files[INDEX_SET_FILES.lexical] = new TextEncoder().encode(JSON.stringify(lexicalJson))
   progress('lexical', n, n)
   files[INDEX_SET_FILES.documents] = encodeDocuments(docs)
+  const calibrate = options.calibrate ?? true
+  const fusion =
+    calibrate === false
+      ? undefined
+      : await calibrateFusion(
+          {
+            docs,
+            metric,
+            // LSA is fitted again without the pseudo-queries' sentences; a pretrained model
+            // only embeds the documents they were cut from.
+            embedder: async (changed, cut): Promise<CalibrationEmbedder> => {
+              if (spec.kind === 'lsa') {
+                const refit = LsaEmbedder.fit(changed, { ...spec.fit, onProgress: undefined })
+                return {
+                  vectors: refit.embedBatch(changed),
+                  dim: refit.dims,
+                  embedQuery: (q) => refit.embed(q),
+                }
+              }
+              const patched = vectors.slice()
+              const rest = await spec.embed(cut.map((row) => changed[row]!))
+              cut.forEach((row, i) => {
+                patched.set(rest.subarray(i * dim, (i + 1) * dim), row * dim)
+              })
+              return { vectors: patched, dim, embedQuery: (q) => spec.embed([q]) }
+            },
+          },
+          { ...(calibrate === true ? {} : calibrate), onProgress: (d, t) => progress('calibrate', d, t) },
+        )
   const entries: IndexSetManifest['files'] = {}
   let bytes = 0
   for (const [name, data] of Object.entries(files)) {
@@ -201,6 +250,7 @@ export async function buildIndexSet(
       analyzer: ANALYZER_ID,
     },
     documents: { file: INDEX_SET_FILES.documents, count: n },
+    ...(fusion ? { fusion } : {}),
     files: entries,
     stats: {
       documents: n,

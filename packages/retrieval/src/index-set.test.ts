@@ -72,7 +72,9 @@ describe('index sets', () => {
     expect(tax.hits[0]?.id).toBe('tax')
     expect(tax.cost.lexicalCandidates).toBe(1)
     expect(tax.cost.dims).toBe(6)
-    expect(tax.settings.fusion).toEqual({ k: 60, denseWeight: 1, lexicalWeight: 1, depth: 100 })
+    // Hybrid runs with the fusion calibrated at build time and stored in the manifest.
+    const { calibration: _, ...calibrated } = built.manifest.fusion!
+    expect(tax.settings.fusion).toEqual({ ...calibrated, depth: 100 })
   })
 
   it('searches by vector, with a prefix of the dims, and reports cost', async () => {

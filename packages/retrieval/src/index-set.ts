@@ -1,15 +1,14 @@
 import { AnnError, loadIndex, MAX_MAGNITUDE, type SearchParams, type VectorIndex } from '@frugal/ann'
-import { LsaEmbedder } from '@frugal/models'
+import { LsaEmbedder } from '@frugal/models/embedders'
 import type MiniSearch from 'minisearch'
 import { type DocumentStore, decodeDocuments, snippet } from './documents.ts'
 import { RetrievalError } from './errors.ts'
-import { reciprocalRankFusion } from './fusion.ts'
+import { fuse, resolveFusion } from './fusion.ts'
 import { lexicalSearch, loadLexicalIndex } from './lexical.ts'
 import { verifyManifest } from './manifest.ts'
 import { probeIndexSet } from './probe.ts'
 import { sha256Hex } from './sha256.ts'
 import {
-  type FusionOptions,
   type Hit,
   INDEX_SET_FILES,
   type IndexSetManifest,
@@ -263,7 +262,7 @@ class IndexSet implements RetrievalIndex {
         throw invalid('targetRecall', 'must be in (0, 1]')
       params.targetRecall = t
     }
-    const fusion = this.#fusion(request.fusion, k)
+    const fusion = resolveFusion(request.fusion, this.manifest.fusion, k)
     const snippetChars = optionalInt(request.snippetChars, 'snippetChars', 0, 10_000) ?? 200
     const depth = mode === 'hybrid' ? fusion.depth : k
 
@@ -273,7 +272,7 @@ class IndexSet implements RetrievalIndex {
     let lexicalCandidates = 0
     const cost = { dims: 0, candidates: 0, flops: 0 }
     let settings: SearchResponse['settings'] = { mode, k }
-    let denseRows: Int32Array | undefined
+    let denseSide: { rows: Int32Array; scores: Float32Array } | undefined
     if (mode !== 'lexical') {
       if (vector === undefined) {
         const t0 = performance.now()
@@ -287,7 +286,7 @@ class IndexSet implements RetrievalIndex {
       Object.assign(cost, result.cost)
       settings = { ...result.settings, ...settings }
       if (vector.some((x) => x !== 0)) {
-        denseRows = result.ids
+        denseSide = { rows: result.ids, scores: result.scores }
         rows = result.ids
         scores = result.scores
       }
@@ -298,12 +297,10 @@ class IndexSet implements RetrievalIndex {
       rows = lexical.rows
       scores = lexical.scores
       if (mode === 'hybrid') {
-        const fused = reciprocalRankFusion(
-          [
-            { rows: denseRows ?? new Int32Array(0), weight: fusion.denseWeight },
-            { rows: lexical.rows, weight: fusion.lexicalWeight },
-          ],
-          fusion.k,
+        const fused = fuse(
+          denseSide ?? { rows: new Int32Array(0), scores: new Float32Array(0) },
+          lexical,
+          fusion,
           k,
         )
         rows = fused.rows
@@ -371,25 +368,6 @@ class IndexSet implements RetrievalIndex {
             : 'budget'
           : (['scanDims', 'nprobe', 'rerank'].find((f) => cause.message.includes(f)) ?? 'vector')
       throw new RetrievalError('INVALID_QUERY', `${field}: ${cause.message}`, { field, cause })
-    }
-  }
-
-  #fusion(value: FusionOptions | undefined, k: number): Required<FusionOptions> {
-    const f = value ?? {}
-    const weight = (w: unknown, field: string) => {
-      if (w === undefined) return 1
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-        throw invalid(field, 'must be a finite number >= 0')
-      return w
-    }
-    const rrfK = f.k ?? 60
-    if (typeof rrfK !== 'number' || !Number.isFinite(rrfK) || rrfK < 0)
-      throw invalid('fusion.k', 'must be >= 0')
-    return {
-      k: rrfK,
-      denseWeight: weight(f.denseWeight, 'fusion.denseWeight'),
-      lexicalWeight: weight(f.lexicalWeight, 'fusion.lexicalWeight'),
-      depth: optionalInt(f.depth, 'fusion.depth', 1, 10_000) ?? Math.max(100, k),
     }
   }
 }

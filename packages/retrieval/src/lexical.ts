@@ -1,4 +1,4 @@
-import { analyze } from '@frugal/models'
+import { analyze } from '@frugal/models/embedders'
 import MiniSearch, { type Options } from 'minisearch'
 import { z } from 'zod'
 

@@ -1,4 +1,4 @@
-import { MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
+import { GRAPH_LIMITS, MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
 import { z } from 'zod'
 import { RetrievalError } from './errors.ts'
 import { sha256Hex } from './sha256.ts'
@@ -15,7 +15,30 @@ const settingsSchema = z.object({
   clusterDims: dims.optional(),
   scanDims: dims,
   rerank: z.number().int().positive().max(MAX_RERANK).optional(),
+  ef: z.number().int().positive().max(GRAPH_LIMITS.maxEf).optional(),
 })
+
+const weight = z.number().finite().nonnegative()
+const unit = z.number().min(0).max(1)
+
+const fusionSchema = z
+  .object({
+    method: z.enum(['rrf', 'convex']),
+    k: z.number().finite().nonnegative(),
+    denseWeight: weight,
+    lexicalWeight: weight,
+    calibration: z.object({
+      generator: z.string(),
+      queries: count,
+      seed: z.number().int(),
+      depth: z.number().int().positive(),
+      ndcg: z.object({ dense: unit, lexical: unit, rrf: unit, fused: unit }),
+    }),
+  })
+  .refine((f) => f.denseWeight + f.lexicalWeight > 0, {
+    message: 'denseWeight and lexicalWeight must not both be 0',
+    path: ['denseWeight'],
+  })
 
 const manifestSchema = z.object({
   format: z.literal(INDEX_SET_FORMAT),
@@ -33,7 +56,7 @@ const manifestSchema = z.object({
   }),
   dense: z.object({
     file: fileName,
-    kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary']),
+    kind: z.enum(['flat', 'ivf', 'ivfpq', 'binary', 'graph']),
     metric: z.enum(['cosine', 'ip', 'l2']),
     dim: dims,
     size: count,
@@ -56,6 +79,7 @@ const manifestSchema = z.object({
     analyzer: z.string(),
   }),
   documents: z.object({ file: fileName, count }),
+  fusion: fusionSchema.optional(),
   files: z.record(fileName, z.object({ bytes: count, sha256 })),
   stats: z.object({
     documents: count,

@@ -1,4 +1,4 @@
-import { analyze } from '@frugal/models'
+import { analyze } from '@frugal/models/embedders'
 import { RetrievalError } from './errors.ts'
 import type { RetrievalIndex, SearchMode, SearchRequest, SearchResponse } from './types.ts'
 

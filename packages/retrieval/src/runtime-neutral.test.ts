@@ -7,6 +7,7 @@ const packages = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const WORKSPACE: Record<string, string> = {
   '@frugal/retrieval': join(packages, 'retrieval/src/index.ts'),
   '@frugal/models': join(packages, 'models/src/index.ts'),
+  '@frugal/models/embedders': join(packages, 'models/src/embedders.ts'),
   '@frugal/datasets': join(packages, 'datasets/src/index.ts'),
 }
 

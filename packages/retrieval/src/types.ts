@@ -86,6 +86,8 @@ export interface IndexSetManifest {
   dense: DenseInfo
   lexical: LexicalInfo
   documents: DocumentsInfo
+  /** Calibrated hybrid fusion; absent in sets built without calibration (they fuse by equal-weight RRF). */
+  fusion?: IndexSetFusion
   /** Every file of the set except `manifest.json`. */
   files: Record<string, FileEntry>
   stats: {
@@ -106,16 +108,54 @@ export interface IndexSetManifest {
   sha256: string
 }
 
-/** Reciprocal-rank fusion: `score(d) = Σ w_m / (k + rank_m(d))`, rank 1-based. */
+/**
+ * How `hybrid` merges the dense and the lexical ranking. `rrf`: reciprocal-rank fusion,
+ * `score(d) = Σ w_m / (k + rank_m(d))`, rank 1-based. `convex`: a convex combination of the
+ * two lists' min-max normalised scores, `Σ w_m · norm_m(d) / Σ w_m`.
+ */
+export type FusionMethod = 'rrf' | 'convex'
+
+/**
+ * Fusion settings of one hybrid search. Fields left out come from the set's calibrated
+ * fusion (`manifest.fusion`), or for a set without one from equal-weight RRF (k = 60).
+ */
 export interface FusionOptions {
-  /** RRF constant; default 60. */
+  /** Default: the set's calibrated method, else `rrf`. */
+  method?: FusionMethod
+  /** RRF constant (`rrf` only); default 60. */
   k?: number
-  /** Weight of the dense ranking; default 1. */
+  /** Weight of the dense ranking (>= 0); default the calibrated weight, else 1. */
   denseWeight?: number
-  /** Weight of the lexical ranking; default 1. */
+  /** Weight of the lexical ranking (>= 0); default the calibrated weight, else 1. */
   lexicalWeight?: number
   /** Candidates taken from each ranking before fusion; default max(100, k). */
   depth?: number
+}
+
+/**
+ * `manifest.fusion`: the hybrid fusion fitted at build time on pseudo-queries drawn from the
+ * set's own documents (no relevance labels), and what it was fitted on.
+ */
+export interface IndexSetFusion {
+  method: FusionMethod
+  /** RRF constant (used by `rrf`). */
+  k: number
+  denseWeight: number
+  lexicalWeight: number
+  calibration: FusionCalibrationInfo
+}
+
+/** How a set's fusion was fitted: the pseudo-queries and the nDCG@10 each side reached on them. */
+export interface FusionCalibrationInfo {
+  /** Pseudo-query generator id (bumped when the generator changes). */
+  generator: string
+  /** Pseudo-queries the grid was scored on. */
+  queries: number
+  seed: number
+  /** Candidates per side, as in search. */
+  depth: number
+  /** Mean nDCG@10 of the source document on the pseudo-queries. */
+  ndcg: { dense: number; lexical: number; rrf: number; fused: number }
 }
 
 /** One search request. Exactly one of `query` / `vector` for `dense`; `query` for `lexical`/`hybrid`. */

@@ -20,8 +20,46 @@ export const NameParams = z.object({ name: IndexName })
 
 export const SearchMode = z.enum(['dense', 'lexical', 'hybrid']).openapi({
   description:
-    '`dense`: ANN search over the embeddings; `lexical`: BM25; `hybrid`: reciprocal-rank fusion of both. Default: `hybrid` for `query`, `dense` for `vector`.',
+    '`dense`: ANN search over the embeddings; `lexical`: BM25; `hybrid`: both, fused as the index set’s calibrated `fusion` says (or as the request’s `fusion` overrides). Default: `hybrid` for `query`, `dense` for `vector`.',
 })
+
+export const FusionRequest = z
+  .strictObject({
+    method: z.enum(['rrf', 'convex']).optional().openapi({
+      description:
+        '`rrf`: weighted reciprocal-rank fusion, `Σ w / (k + rank)`; `convex`: `Σ w · score` over min-max normalised scores, divided by `Σ w`. Default: the index set’s calibrated method (sets built without calibration: `rrf`).',
+    }),
+    denseWeight: z
+      .number()
+      .min(0)
+      .max(1e6)
+      .optional()
+      .openapi({ description: 'Weight of the dense ranking. Default: the calibrated weight (else 1).' }),
+    lexicalWeight: z
+      .number()
+      .min(0)
+      .max(1e6)
+      .optional()
+      .openapi({ description: 'Weight of the BM25 ranking. Default: the calibrated weight (else 1).' }),
+    k: z
+      .number()
+      .min(0)
+      .max(1e6)
+      .optional()
+      .openapi({ description: 'RRF constant (`rrf` only). Default 60.' }),
+    depth: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .openapi({ description: 'Candidates taken from each side before fusion. Default max(100, k).' }),
+  })
+  .openapi('Fusion', {
+    description:
+      'Per-query override of how `hybrid` fuses the dense and BM25 rankings. Each index set carries a fusion fitted at build time on pseudo-queries drawn from its documents (`manifest.fusion`); fields left out keep those values. Naming a `method` other than the set’s starts from that method’s defaults (weights 1, k 60).',
+    example: { method: 'convex', denseWeight: 0.3, lexicalWeight: 0.7 },
+  })
 
 const searchFields = {
   query: z.string().max(MAX_QUERY_CHARS).optional().openapi({
@@ -61,6 +99,33 @@ const searchFields = {
     .max(1)
     .optional()
     .openapi({ description: 'Recall@k to reach; picks the cheapest tuned setting that does.' }),
+  fusion: FusionRequest.optional(),
+}
+
+/** A fusion override applies to hybrid search only, with at least one positive weight. */
+function checkFusion(body: SearchRequest, ctx: z.RefinementCtx): void {
+  const f = body.fusion
+  if (f === undefined) return
+  const mode = body.mode ?? (body.vector !== undefined ? 'dense' : 'hybrid')
+  if (mode !== 'hybrid') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fusion'],
+      message: `applies to \`hybrid\` search only, not ${mode}`,
+    })
+  } else if (f.denseWeight === 0 && f.lexicalWeight === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fusion', 'lexicalWeight'],
+      message: '`denseWeight` and `lexicalWeight` must not both be 0',
+    })
+  } else if (f.k !== undefined && f.method === 'convex') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fusion', 'k'],
+      message: 'is the RRF constant; `convex` takes none',
+    })
+  }
 }
 
 /** Cross-field rules shared by single and batch queries. */
@@ -94,6 +159,7 @@ function checkSearch(body: SearchRequest, ctx: z.RefinementCtx): void {
       message: 'give `dims`/`nprobe`, or `targetRecall`, not both',
     })
   }
+  checkFusion(body, ctx)
   if (body.mode === 'lexical' && (manual || body.budget !== undefined || body.targetRecall !== undefined)) {
     ctx.addIssue({
       code: 'custom',
@@ -130,9 +196,9 @@ export const BatchBody = z
 export const Hit = z
   .object({
     id: z.string().openapi({ description: 'Document id from the index set’s document store.' }),
-    score: z
-      .number()
-      .openapi({ description: 'Similarity (dense), BM25 score (lexical) or fused RRF score (hybrid).' }),
+    score: z.number().openapi({
+      description: 'Similarity (dense), BM25 score (lexical) or fused score (hybrid: RRF or convex).',
+    }),
     title: z.string(),
     snippet: z.string().openapi({ description: 'The start of the document text.' }),
   })
@@ -161,9 +227,18 @@ export const Settings = z
     budget: z.number().optional(),
     targetRecall: z.number().optional(),
     fusion: z
-      .object({ k: z.number(), denseWeight: z.number(), lexicalWeight: z.number(), depth: z.number() })
+      .object({
+        method: z.enum(['rrf', 'convex']),
+        k: z.number(),
+        denseWeight: z.number(),
+        lexicalWeight: z.number(),
+        depth: z.number(),
+      })
       .optional()
-      .openapi({ description: 'Reciprocal-rank fusion parameters (hybrid).' }),
+      .openapi({
+        description:
+          'The fusion a hybrid search ran with: the set’s calibrated fusion with the request’s `fusion` fields over it (`k` is used by `rrf` only).',
+      }),
   })
   .openapi('Settings', { description: 'The settings the search actually ran with.' })
 

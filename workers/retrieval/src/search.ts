@@ -31,6 +31,7 @@ function toLibrary(body: SearchRequest): LibRequest {
   if (body.nprobe !== undefined) req.nprobe = body.nprobe
   if (body.budget !== undefined) req.budget = body.budget
   if (body.targetRecall !== undefined) req.targetRecall = body.targetRecall
+  if (body.fusion !== undefined) req.fusion = body.fusion
   return req
 }
 

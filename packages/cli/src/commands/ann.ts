@@ -489,13 +489,25 @@ function formatSettings(s: SearchSettings | null | undefined): string {
 }
 
 function printTable(k: number, rows: Measurement[]): void {
-  const header = ['nprobe', 'd_c', 'd_s', 'R', 'ef', `recall@${k}`, 'QPS', 'FLOPs/query', 'candidates']
+  // The search width column only for indexes that have one (graph).
+  const withEf = rows.some((m) => m.settings.ef !== undefined)
+  const header = [
+    'nprobe',
+    'd_c',
+    'd_s',
+    'R',
+    ...(withEf ? ['ef'] : []),
+    `recall@${k}`,
+    'QPS',
+    'FLOPs/query',
+    'candidates',
+  ]
   const lines = rows.map((m) => [
     String(m.settings.nprobe ?? '-'),
     String(m.settings.clusterDims ?? '-'),
     String(m.settings.scanDims),
     String(m.settings.rerank ?? '-'),
-    String(m.settings.ef ?? '-'),
+    ...(withEf ? [String(m.settings.ef ?? '-')] : []),
     m.recall.toFixed(4),
     Number.isFinite(m.qps) ? m.qps.toFixed(0) : '-',
     Math.round(m.flops).toString(),

@@ -14,6 +14,7 @@ import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
 import { queryEmbedding } from './embedder-node.ts'
 import { evalLmCommand, evalVqaCommand } from './eval-models.ts'
+import { FUSION_ARGS, parseFusionFlags } from './fusion-flags.ts'
 import { parseMode } from './search.ts'
 import { fail, guarded, intList } from './shared.ts'
 
@@ -67,6 +68,7 @@ export const evalCommand = defineCommand({
       type: 'string',
       description: 'Model folder of a transformers index set (default: the path in its manifest)',
     },
+    ...FUSION_ARGS,
     json: { type: 'boolean', default: false, description: 'Print rows as JSON' },
     quiet: { type: 'boolean', default: false, description: 'No progress bar' },
   },
@@ -78,6 +80,7 @@ export const evalCommand = defineCommand({
       if (!args.dataset) fail('--dataset is required')
       const modes = args.modes.split(',').map((m) => parseMode(m.trim()))
       const dimsList = args.dims === undefined ? [undefined] : intList(args.dims, '--dims')
+      const fusion = parseFusionFlags(args)
       const files = await readIndexSet(args.index)
       const index = await loadIndexSet(
         files,
@@ -98,7 +101,14 @@ export const evalCommand = defineCommand({
           const ms: number[] = []
           for (const [i, q] of queries.entries()) {
             const t0 = performance.now()
-            const res = await index.search({ query: q.text, k: 100, mode, scanDims: dims, snippetChars: 0 })
+            const res = await index.search({
+              query: q.text,
+              k: 100,
+              mode,
+              scanDims: dims,
+              snippetChars: 0,
+              ...(mode === 'hybrid' && fusion !== undefined ? { fusion } : {}),
+            })
             ms.push(performance.now() - t0)
             const ranking = res.hits.map((h) => h.id)
             const judged = data.qrels.get(q.id)!

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { loadWasmKernels } from '@frugal/ann/node'
 import {
   BUILD_KINDS,
   type BuildKind,
@@ -12,6 +13,7 @@ import { defineCommand } from 'citty'
 import { createProgress, type Progress } from '../progress.ts'
 import { loadCorpus } from './corpus-node.ts'
 import { transformersEmbedder } from './embedder-node.ts'
+import { describeFusion, searchCommand } from './search.ts'
 import { fail, guarded, positiveInt } from './shared.ts'
 
 const STAGE_LABELS: Record<BuildStage, string> = {
@@ -20,6 +22,7 @@ const STAGE_LABELS: Record<BuildStage, string> = {
   dense: 'dense index',
   tune: 'tune frontier',
   lexical: 'bm25 index',
+  calibrate: 'fit fusion',
   write: 'manifest',
 }
 
@@ -60,6 +63,16 @@ const buildCommand = defineCommand({
       default: true,
       description: 'Measure the recall/FLOPs frontier (--no-tune to skip)',
     },
+    calibrate: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Fit the hybrid fusion on pseudo-queries drawn from the documents (--no-calibrate: equal-weight RRF)',
+    },
+    'calibration-queries': {
+      type: 'string',
+      description: 'Pseudo-queries the fusion is fitted on (default 400)',
+    },
     quiet: { type: 'boolean', default: false, description: 'No progress bars' },
   },
   run: ({ args }) =>
@@ -70,6 +83,12 @@ const buildCommand = defineCommand({
         fail(`--kind must be one of ${BUILD_KINDS.join(', ')}, auto`)
       const nlist = args.nlist === undefined ? undefined : positiveInt(args.nlist, '--nlist')
       const pqBytes = args['pq-bytes'] === undefined ? undefined : positiveInt(args['pq-bytes'], '--pq-bytes')
+      if (args['calibration-queries'] !== undefined && !args.calibrate)
+        fail('--calibration-queries needs calibration (drop --no-calibrate)')
+      const calibrate =
+        args['calibration-queries'] === undefined
+          ? args.calibrate
+          : { queries: positiveInt(args['calibration-queries'], '--calibration-queries') }
       if (args.corpus !== 'default' && !existsSync(resolve(args.corpus)))
         fail(`--corpus ${args.corpus}: no such folder`)
       if (existsSync(args.out) && !statSync(args.out).isDirectory()) fail(`--out ${args.out} is not a folder`)
@@ -93,6 +112,9 @@ const buildCommand = defineCommand({
         nlist,
         pqBytes,
         tune: args.tune,
+        calibrate,
+        // A graph is built on the WASM SIMD kernels (the same index, faster).
+        ...(kind === 'graph' ? { kernels: await loadWasmKernels() } : {}),
         onProgress: (stage, done, total) => {
           if (current !== stage) {
             if (current !== undefined) bars.get(current)?.stop()
@@ -109,11 +131,19 @@ const buildCommand = defineCommand({
         `index set "${manifest.name}": ${manifest.stats.documents} documents, ${manifest.embedder.kind} ${manifest.dense.dim} dims, ` +
           `${manifest.dense.kind} index, ${manifest.stats.terms} terms, ${(manifest.stats.bytes / 1e6).toFixed(1)} MB in ${args.out} (${seconds} s)`,
       )
+      const fusion = manifest.fusion
+      if (fusion !== undefined) {
+        const { dense, lexical, fused } = fusion.calibration.ndcg
+        console.log(
+          `hybrid: ${describeFusion(fusion)}, fitted on ${fusion.calibration.queries} pseudo-queries ` +
+            `(nDCG@10 dense ${dense.toFixed(3)}, lexical ${lexical.toFixed(3)}, fused ${fused.toFixed(3)})`,
+        )
+      }
     }),
 })
 
-/** `frugal index`: build index sets. */
+/** `frugal index`: build and search index sets (`index search` is `frugal search`). */
 export const indexCommand = defineCommand({
-  meta: { name: 'index', description: 'Build retrieval index sets' },
-  subCommands: { build: buildCommand },
+  meta: { name: 'index', description: 'Build and search retrieval index sets' },
+  subCommands: { build: buildCommand, search: searchCommand },
 })

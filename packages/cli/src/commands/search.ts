@@ -1,11 +1,18 @@
 import { createReadStream } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { lines, parseBeirQueries } from '@frugal/datasets'
-import { loadIndexSet, parseManifest, type SearchMode, type SearchRequest } from '@frugal/retrieval'
+import {
+  type FusionOptions,
+  loadIndexSet,
+  parseManifest,
+  type SearchMode,
+  type SearchRequest,
+} from '@frugal/retrieval'
 import { readIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
 import { createProgress } from '../progress.ts'
 import { queryEmbedding } from './embedder-node.ts'
+import { FUSION_ARGS, parseFusionFlags } from './fusion-flags.ts'
 import { fail, guarded, positiveInt, positiveNumber } from './shared.ts'
 
 const MODES: readonly SearchMode[] = ['dense', 'lexical', 'hybrid']
@@ -16,7 +23,13 @@ export function parseMode(value: string): SearchMode {
   return value as SearchMode
 }
 
-/** `frugal search`: one query, or a queries file to a TREC run. */
+/** One line for a fusion setting: `convex fusion (dense 0.3, lexical 0.7)`. */
+export function describeFusion(f: FusionOptions): string {
+  const k = f.method === 'rrf' ? `, k ${f.k}` : ''
+  return `${f.method} fusion (dense ${f.denseWeight}, lexical ${f.lexicalWeight}${k})`
+}
+
+/** `frugal search` (also `frugal index search`): one query, or a queries file to a TREC run. */
 export const searchCommand = defineCommand({
   meta: {
     name: 'search',
@@ -34,6 +47,7 @@ export const searchCommand = defineCommand({
     budget: { type: 'string', description: 'FLOPs per query, resolved on the tuned frontier' },
     'target-recall': { type: 'string', description: 'Recall target, resolved on the tuned frontier' },
     k: { type: 'string', default: '10', description: 'Hits per query' },
+    ...FUSION_ARGS,
     model: {
       type: 'string',
       description: 'Model folder of a transformers index set (default: the path in its manifest)',
@@ -55,6 +69,11 @@ export const searchCommand = defineCommand({
       if (args.budget !== undefined) settings.budget = positiveNumber(args.budget, '--budget')
       if (args['target-recall'] !== undefined)
         settings.targetRecall = positiveNumber(args['target-recall'], '--target-recall')
+      const fusion = parseFusionFlags(args)
+      if (fusion !== undefined) {
+        if (mode !== 'hybrid') fail(`the fusion flags apply to --mode hybrid only, not ${mode}`)
+        settings.fusion = fusion
+      }
       const files = await readIndexSet(args.index)
       const index = await loadIndexSet(
         files,
@@ -74,7 +93,8 @@ export const searchCommand = defineCommand({
         console.error(
           `${mode}: ${res.hits.length} hits in ${res.cost.totalMs.toFixed(2)} ms (dims ${res.cost.dims}, ` +
             `${res.cost.candidates} dense + ${res.cost.lexicalCandidates} lexical candidates, ${res.cost.flops} FLOPs` +
-            `${s.nprobe !== undefined ? `, nprobe ${s.nprobe}` : ''})`,
+            `${s.nprobe !== undefined ? `, nprobe ${s.nprobe}` : ''}` +
+            `${s.fusion !== undefined ? `, ${describeFusion(s.fusion)}` : ''})`,
         )
         return
       }

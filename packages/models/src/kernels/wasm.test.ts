@@ -74,6 +74,11 @@ for (const relaxed of [false, true]) {
       wasm.clearWeights()
       const [a3] = both(k, (kk, out) => kk.linear(out, x, w2, 1, 4, 8), 8)
       expect(relErr(a3, r2)).toBeLessThan(1e-6)
+      // Weights rewritten in place are packed again.
+      w2.set(rand(32, 99))
+      const [a4, r4] = both(k, (kk, out) => kk.linear(out, x, w2, 1, 4, 8), 8)
+      expect(relErr(a4, r4)).toBeLessThan(1e-6)
+      expect(wasm.byteSize()).toBe(used)
     })
 
     it('rmsNorm, layerNorm and softmax', () => {

@@ -94,15 +94,31 @@ interface Packed {
   ptr: number
   inDim: number
   outDim: number
+  /** A few values of the weights when they were packed, to notice a matrix changed in place. */
+  probe: Float32Array
+}
+
+/** Sixteen values spread over the matrix (all of it when smaller). */
+function probeOf(w: Float32Array, n: number): Float32Array {
+  const k = Math.min(16, n)
+  const out = new Float32Array(k)
+  for (let i = 0; i < k; i++) out[i] = w[Math.floor((i * (n - 1)) / Math.max(1, k - 1))]!
+  return out
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
+  return true
 }
 
 /**
  * The WASM SIMD kernels of @frugal/models over one instance of the module (its own linear
  * memory), with the signatures of the TypeScript kernels ({@link Kernels}). A weight given to
  * {@link linear} is packed into the module's memory on first use and found again by its place
- * in its buffer (so views of one buffer work too); treat weights as immutable once used, or
- * call {@link clearWeights}. Activations are copied in and out per call, which costs far less
- * than the arithmetic.
+ * in its buffer (so views of one buffer work too). Sixteen sampled values are compared on each
+ * use, so a matrix rewritten in place is repacked; a change that spares all sixteen is not
+ * seen: call {@link clearWeights} after editing weights. Activations are copied in and out per
+ * call, which costs far less than the arithmetic.
  *
  * The module is passed in precompiled: in workerd import it
  * (`import kernels from '@frugal/models/kernels.wasm'`), in Node use `loadWasmKernels()` from
@@ -181,23 +197,31 @@ export class WasmKernels {
     out.set(new Float32Array(this.#x.memory.buffer, ptr, out.length))
   }
 
-  /** Byte offset of `w` packed into panels, packing it on first use. */
+  /**
+   * Byte offset of `w` packed into panels, packing it on first use. A matrix found again whose
+   * sampled values changed (written in place) is packed again into the same place.
+   */
   #weights(w: Float32Array, outDim: number, inDim: number): number {
     const key = `${w.byteOffset}:${outDim}:${inDim}`
+    const n = outDim * inDim
     const hit = this.#packed.get(w.buffer)?.get(key)
-    if (hit) return hit.ptr
-    const packedBytes = Math.ceil(outDim / 8) * 8 * inDim * 4
-    if (this.#top + packedBytes - BASE > this.#maxWeightBytes) this.clearWeights()
-    const ptr = this.#top
-    this.#top = align16(ptr + packedBytes)
-    const [raw] = this.#stage([w.subarray(0, outDim * inDim)])
+    if (hit && sameValues(hit.probe, probeOf(w, n))) return hit.ptr
+    let ptr: number
+    if (hit) ptr = hit.ptr
+    else {
+      const packedBytes = Math.ceil(outDim / 8) * 8 * inDim * 4
+      if (this.#top + packedBytes - BASE > this.#maxWeightBytes) this.clearWeights()
+      ptr = this.#top
+      this.#top = align16(ptr + packedBytes)
+    }
+    const [raw] = this.#stage([w.subarray(0, n)])
     this.#x.packWeights(raw!, outDim, inDim, ptr)
     let entries = this.#packed.get(w.buffer)
     if (!entries) {
       entries = new Map()
       this.#packed.set(w.buffer, entries)
     }
-    entries.set(key, { ptr, inDim, outDim })
+    entries.set(key, { ptr, inDim, outDim, probe: probeOf(w, n) })
     return ptr
   }
 
