@@ -42,17 +42,10 @@ describe('runtime-neutral entry points', () => {
       ).toEqual([])
     }
     const { externals } = importGraph(WORKSPACE['@frugal/retrieval']!)
-    // What @frugal/models' runtime brings along (token reducers, tokenizers, the WASM kernels,
-    // the onnxruntime-web backend's common types): all of it runs in workerd and browsers.
     expect([...externals].sort()).toEqual([
       '@frugal/ann',
-      '@frugal/compress',
-      '@frugal/models/kernels-relaxed.wasm',
-      '@frugal/models/kernels.wasm',
-      '@huggingface/tokenizers',
       'minisearch',
       'ml-matrix',
-      'onnxruntime-common',
       'stemmer',
       'stopword',
       'zod',
