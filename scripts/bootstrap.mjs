@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // Entry point of the README's two commands. Runs on any Node >= 20 with npm: it brings the
 // pinned pnpm (from the npm registry), installs the workspace (which brings Node 22 as a
-// devDependency), then hands over to a pnpm script that runs on Node 22.
+// devDependency), then runs the task's script on that Node 22 directly (not through
+// `pnpm run`, which reports a Ctrl-C of a long-running script as "[ELIFECYCLE] Command failed").
 import { spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const PNPM = 'pnpm@12.4.2'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const tasks = { start: 'dev:start', test: 'check' }
+/**
+ * What each task runs: `start` the script itself on Node 22 (as the root `dev:start` does);
+ * `test` the root `check` script through pnpm, because turbo runs each package's tasks with pnpm.
+ */
+const tasks = { start: { script: 'scripts/start.ts' }, test: { pnpm: 'check' } }
 const task = process.argv[2]
 
 if (!(task in tasks)) {
@@ -29,13 +34,16 @@ const env = {
   FRUGAL_PNPM: PNPM,
 }
 
-/** Runs `npx -y pnpm@<pinned> ...args` and resolves with its exit code. */
-function pnpm(args) {
+let interrupted = false
+
+/** Runs `command ...args` in its own process group; resolves with its exit code. */
+function run(command, args, childEnv = env) {
   return new Promise((resolve) => {
     // Its own process group, so that a signal reaches every process under it (npx, pnpm, the
-    // script and the servers it starts), not just npx.
-    const child = spawn('npx', ['-y', PNPM, ...args], { cwd: root, env, stdio: 'inherit', detached: true })
+    // script and the servers it starts), not just the first.
+    const child = spawn(command, args, { cwd: root, env: childEnv, stdio: 'inherit', detached: true })
     const forward = (signal) => {
+      interrupted = true
       try {
         process.kill(-child.pid, signal)
       } catch {
@@ -52,9 +60,21 @@ function pnpm(args) {
   })
 }
 
-const installed = await pnpm(['install', '--frozen-lockfile', '--reporter=append-only'])
+const installed = await run('npx', ['-y', PNPM, 'install', '--frozen-lockfile', '--reporter=append-only'])
+if (interrupted) process.exit(130)
 if (installed !== 0) {
   console.error(`\nfrugal: "pnpm install" failed with exit code ${installed}`)
   process.exit(installed)
 }
-process.exit(await pnpm(['run', tasks[task]]))
+// The workspace's Node 22 and tools first on the PATH, as `pnpm run` would put them.
+const bin = join(root, 'node_modules', '.bin')
+const node = join(bin, process.platform === 'win32' ? 'node.exe' : 'node')
+const { script, pnpm } = tasks[task]
+const code = script
+  ? await run(existsSync(node) ? node : process.execPath, [join(root, script)], {
+      ...env,
+      PATH: `${bin}${delimiter}${env.PATH ?? ''}`,
+    })
+  : await run('npx', ['-y', PNPM, 'run', pnpm])
+// A Ctrl-C that the script handled (start.ts stops its servers and exits 0) ends quietly.
+process.exit(interrupted && code !== 0 ? 130 : code)

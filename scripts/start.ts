@@ -158,6 +158,8 @@ async function defaultIndex(): Promise<string> {
   )
   if (code !== 0 || !existsSync(join(tmp, 'manifest.json'))) {
     rmSync(tmp, { recursive: true, force: true })
+    // Interrupted by Ctrl-C: stop() is ending everything and exits; this is no failure.
+    if (stopping) await new Promise(() => {})
     fail(`"frugal ${BUILD_ARGS.join(' ')}" failed (exit ${code})`)
   }
   // Drop older cached builds; the rename makes the new one appear whole or not at all.

@@ -305,6 +305,11 @@ describe('leaderboard site', () => {
     expect(await page.locator('.status.implemented').textContent()).toContain('packages/ann/src/ivf.ts')
     await page.goto(`${base}/methods/tome/`)
     expect(await page.locator('.status.missing').textContent()).toContain('Not implemented in Frugal yet')
+    // BTR: its files exist, but no result file names the method: files alone are no evidence.
+    await page.goto(`${base}/methods/btr/`)
+    expect(await page.locator('.status.missing').textContent()).toContain(
+      'No complete result file of its benchmark',
+    )
     await page.goto(`${base}/`)
     expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(3)
     await screenshot(page, 'home.png')

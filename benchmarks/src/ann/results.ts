@@ -19,6 +19,9 @@ const PAPERS: Partial<Record<MethodGroup, string>> = {
   usearch: 'USearch HNSW (usearch 2.26.2)',
 }
 
+/** The Frugal method a group is evidence of (the site's method page id); peers and baselines have none. */
+const METHOD_IDS: Partial<Record<MethodGroup, string>> = { 'adanns-ivf': 'adanns', 'adanns-opq': 'adanns' }
+
 const FAMILY: Record<MethodGroup, string> = {
   flat: 'flat',
   'rigid-ivf': 'ivf',
@@ -76,6 +79,7 @@ export function toBenchResults(
       },
       method: {
         name: method.label,
+        ...(METHOD_IDS[method.group] ? { id: METHOD_IDS[method.group] } : {}),
         family: FAMILY[method.group],
         ...(PAPERS[method.group] ? { paper: PAPERS[method.group] } : {}),
         parameters,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCases } from './run.ts'
-import { buildSeeds, type Target, targets } from './targets.ts'
+import { buildSeeds, modelTargets, type Target, targets } from './targets.ts'
 
 /**
  * The quick mode of the fuzzer (the long one is `pnpm bench:fuzz`): fixed seeds and a fixed
@@ -14,7 +14,7 @@ const CASES_PER_TARGET = 500
 let all: Target[]
 
 beforeAll(async () => {
-  all = targets(await buildSeeds(120))
+  all = [...targets(await buildSeeds(120)), ...modelTargets()]
 }, 120_000)
 
 describe('fuzzing every parser of outside bytes (quick mode)', () => {

@@ -3,9 +3,11 @@
  * artifacts (index sets of every dense kind built from State of the Union passages), and what
  * "works" means for it once a mutated input loads.
  */
+
+import { readFileSync } from 'node:fs'
 import { AnnError, loadIndex, Rng, type VectorIndex } from '@frugal/ann'
 import { loadDefaultCorpus } from '@frugal/datasets/node'
-import { LsaEmbedder, ModelError } from '@frugal/models'
+import { freshTokens, type LoadedModel, LsaEmbedder, loadModel, ModelError } from '@frugal/models'
 import {
   BUILD_KINDS,
   buildIndexSet,
@@ -307,6 +309,60 @@ export function targets(seeds: Awaited<ReturnType<typeof buildSeeds>>): Target[]
     },
   })
   return out
+}
+
+/** The model files of the runtime's OpenELM fixture (config.json, model.safetensors, tokenizer.json). */
+function openElmFixture(): Record<string, Uint8Array> {
+  const dir = new URL('../../../packages/models/fixtures/openelm/', import.meta.url)
+  return Object.fromEntries(
+    ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => [
+      f,
+      new Uint8Array(readFileSync(new URL(f, dir))),
+    ]),
+  )
+}
+
+/** A loaded model works: its tokenizer encodes, and a decoder's forward pass gives finite logits. */
+function checkModel(loaded: LoadedModel): void {
+  const ids = loaded.tokenizer?.encode('the cat sat on the mat').ids ?? [1, 2, 3]
+  if (loaded.arch !== 'openelm') return
+  const n = Math.max(1, Math.min(ids.length, 8))
+  const out = loaded.model.forward(loaded.model.embed(ids.slice(0, n)), freshTokens(n))
+  for (const x of out.logits) expectThat(Number.isFinite(x), `logit ${x}`)
+}
+
+/**
+ * Targets of the model runtime's formats (safetensors, config.json, tokenizer.json), from the
+ * runtime's OpenELM fixture, through `loadModel` and a forward pass.
+ */
+export function modelTargets(): Target[] {
+  const files = openElmFixture()
+  const decoder = new TextDecoder()
+  return ['config.json', 'model.safetensors', 'tokenizer.json'].map((file) => ({
+    name: `model-${file}`,
+    async run(rng, label) {
+      const original = files[file]!
+      const json = file.endsWith('.json')
+      const structural = json && rng.next() < 0.7
+      label(structural ? 'json' : 'bytes')
+      const bytes = structural
+        ? new TextEncoder().encode(mutateJsonText(decoder.decode(original), rng))
+        : mutateBytes(original, rng)
+      const mutated = { ...files, [file]: bytes }
+      return {
+        mutation: structural ? 'json' : 'bytes',
+        outcome: await classify(
+          () =>
+            loadModel({
+              config: decoder.decode(mutated['config.json']!),
+              weights: mutated['model.safetensors']!,
+              tokenizer: decoder.decode(mutated['tokenizer.json']!),
+            }),
+          (m) => checkModel(m as LoadedModel),
+        ),
+      }
+    },
+  }))
 }
 
 /** The RNG of case `index` of a run seeded with `seed` (so any case re-runs alone). */

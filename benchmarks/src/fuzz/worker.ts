@@ -4,10 +4,11 @@
  * it) and its outcome after.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { buildSeeds, runCase, targets } from './targets.ts'
+import { buildSeeds, modelTargets, runCase, targets } from './targets.ts'
 
 const { seed, documents, hangMs } = workerData as { seed: number; documents: number; hangMs: number }
-const all = targets(await buildSeeds(documents))
+// The model runtime's formats (safetensors, config.json, tokenizer.json) too.
+const all = [...targets(await buildSeeds(documents)), ...modelTargets()]
 parentPort!.postMessage({ type: 'ready', targets: all.map((t) => t.name) })
 parentPort!.on('message', async (message: { from: number; count: number }) => {
   for (let i = message.from; i < message.from + message.count; i++) {

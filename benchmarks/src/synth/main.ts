@@ -109,6 +109,8 @@ for (const method of methods) {
     },
     method: {
       name: method.name,
+      // Evidence for the CtrlSynth method page (exact id); scene-world runs are its data, not the method.
+      ...(method.name.startsWith('ctrlsynth') ? { id: 'ctrlsynth' } : {}),
       family: method.name.startsWith('ctrlsynth') ? 'ctrlsynth' : 'scene-world',
       version: '0.1.0',
       parameters: { stage: method.stage, image_px: method.size },

@@ -100,6 +100,19 @@ describe('load-time bounds of stored parameters', () => {
     }
     const ok = resealed(ivf.serialize(), { frontier: [point({ scanDims: 4, nprobe: 4, clusterDims: 4 })] })
     expect(loadIndex(ok).search(query, 3, { budget: 100 }).ids.length).toBe(3)
+    // Found by the fuzzer: an ivf artifact relabelled 'flat' loaded its nprobe frontier, then every budget search threw.
+    for (const [kind, index] of [kinds('cosine')[0]!, kinds('cosine')[3]!]) {
+      for (const settings of [
+        { scanDims: 4, nprobe: 1 },
+        { scanDims: 4, clusterDims: 4 },
+      ] as Record<string, number>[]) {
+        const bytes = resealed(index.serialize(), { frontier: [point(settings)] })
+        expect(
+          errorCode(() => loadIndex(bytes)),
+          `${kind} ${JSON.stringify(settings)}`,
+        ).toBe('CORRUPT')
+      }
+    }
   })
 })
 

@@ -11,6 +11,8 @@ export type AnnErrorCode =
   | 'CORRUPT'
   | 'NO_FRONTIER'
   | 'UNREACHABLE_TARGET'
+  /** An optional peer dependency that this (Node-only) feature needs is not installed. */
+  | 'MISSING_DEPENDENCY'
 
 /** The one error class of @frugal/ann: a `code` from {@link AnnErrorCode} and an optional `cause`. */
 export class AnnError extends Error {

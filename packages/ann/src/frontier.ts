@@ -85,8 +85,8 @@ export function paretoFrontier(points: readonly FrontierPoint[]): FrontierPoint[
 /**
  * Checks a frontier read from a file against the index it belongs to; throws CORRUPT if it
  * is malformed or names settings the index cannot run (dims past `dims`, `nprobe` past
- * `nlist`, a re-rank depth past `MAX_RERANK`, a graph search width past `ef`), which would
- * otherwise only fail at search.
+ * `nlist`, a re-rank depth past `MAX_RERANK`, a graph search width past `ef`, `nprobe` or
+ * `clusterDims` for an index without lists), which would otherwise only fail at search.
  */
 export function parseFrontier(
   value: unknown,
@@ -113,10 +113,13 @@ export function parseFrontier(
       !optInt(point.k) ||
       !optInt(s.scanDims, limits.dims) ||
       s.scanDims === undefined ||
-      !optInt(s.nprobe, limits.nlist) ||
-      !optInt(s.clusterDims, limits.clusterDims ?? limits.dims) ||
+      // nprobe and clusterDims exist only for indexes with lists (flat and binary refuse them).
+      (limits.nlist === undefined ? s.nprobe !== undefined : !optInt(s.nprobe, limits.nlist)) ||
+      (limits.clusterDims === undefined
+        ? s.clusterDims !== undefined
+        : !optInt(s.clusterDims, limits.clusterDims)) ||
       !optInt(s.rerank, MAX_RERANK) ||
-      !optInt(s.ef, limits.ef)
+      (limits.ef === undefined ? s.ef !== undefined : !optInt(s.ef, limits.ef))
     ) {
       throw new AnnError('CORRUPT', `stored frontier point ${i} is malformed`)
     }

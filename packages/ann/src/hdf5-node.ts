@@ -49,10 +49,20 @@ type H5 = typeof import('h5wasm')['default']
 let h5: Promise<H5> | undefined
 
 async function loadH5(): Promise<H5> {
-  h5 ??= import('h5wasm/node').then(async (m) => {
-    await m.default.ready
-    return m.default
-  })
+  h5 ??= import('h5wasm/node').then(
+    async (m) => {
+      await m.default.ready
+      return m.default
+    },
+    (cause: unknown) => {
+      h5 = undefined
+      throw new AnnError(
+        'MISSING_DEPENDENCY',
+        'reading HDF5 files needs the optional peer dependency h5wasm: npm install h5wasm',
+        { cause },
+      )
+    },
+  )
   return h5
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BenchError, type BenchResult, parseResult, resultJsonSchema } from './index.ts'
-import { readResult, writeResult } from './index-node.ts'
+import { readResult, writeResult } from './node.ts'
 
 /** A structurally valid result; the numbers only exercise the validator. */
 function sampleResult(): BenchResult {

@@ -59,6 +59,11 @@ export const DatasetSchema = z
 export const MethodSchema = z
   .object({
     name: z.string().min(1),
+    id: slug
+      .optional()
+      .describe(
+        'the Frugal method this run is evidence of, by exact id (e.g. "adanns", as on the site\'s method pages); absent for peers and baselines',
+      ),
     family: z.string().min(1).optional().describe('e.g. ivf, hnsw, bm25, cross-encoder'),
     paper: z.string().min(1).optional().describe('citation or URL of the method'),
     version: z.string().min(1).optional(),

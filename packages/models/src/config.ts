@@ -19,7 +19,9 @@ export const openElmConfigSchema = z
     ffn_dim_divisor: posInt.default(256),
     normalize_qk_projections: z.boolean().default(true),
     share_input_output_layers: z.boolean().default(true),
-    rope_freq_constant: z.number().positive().default(10000),
+    // RoPE's base θ: the angles are position · θ^(−2i/d), so a base below 1 makes them grow with
+    // the dim index and a tiny one overflows them to Infinity (NaN logits); real bases are 1e4–1e7.
+    rope_freq_constant: z.number().min(1).max(1e12).default(10000),
     max_context_length: posInt.default(2048),
     rms_norm_eps: eps.default(1e-6),
     bos_token_id: nonNegInt.nullable().default(1),

@@ -35,6 +35,12 @@ describe('loadModel refuses a model whose parts disagree, naming what', () => {
       'num_kv_heads',
     ],
     [
+      'a RoPE base below 1 (1e-300 overflowed the angles to NaN logits)',
+      (c: Record<string, unknown>) => (c.rope_freq_constant = 1e-300),
+      'INVALID_CONFIG',
+      'rope_freq_constant',
+    ],
+    [
       'an unknown architecture',
       (c: Record<string, unknown>) => (c.model_type = 'llama'),
       'UNSUPPORTED_ARCHITECTURE',

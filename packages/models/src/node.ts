@@ -8,3 +8,6 @@ export {
   readModelDir,
   resolveModelDir,
 } from './loader-node.ts'
+// The transformers.js embedder reads a model folder from disk; `@huggingface/transformers` is
+// an optional peer, loaded on first use.
+export { TransformersEmbedder, type TransformersEmbedderOptions } from './transformers-node.ts'

@@ -26,6 +26,17 @@ describe('parseSafetensors', () => {
       expect(Math.abs(bf.data[i]! - data[i]!)).toBeLessThanOrEqual(Math.abs(data[i]!) * 2 ** -8)
   })
 
+  it('refuses a finite weight beyond ±2^16 (it made a forward pass overflow to NaN logits)', () => {
+    for (const value of [3.0e38, -1e20, 65_537]) {
+      const bytes = file({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32([1, value]))
+      expect(() => parseSafetensors(bytes), String(value)).toThrow(
+        expect.objectContaining({ code: 'NOT_FINITE' }),
+      )
+    }
+    const edge = file({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32([1, -65_536]))
+    expect(parseSafetensors(edge).tensors.get('w')!.data[1]).toBe(-65_536)
+  })
+
   it('reads metadata and several tensors in any header order', () => {
     const bytes = file(
       {

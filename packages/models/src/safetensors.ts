@@ -76,6 +76,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * const { tensors } = parseSafetensors(await (await fetch(url)).arrayBuffer())
  * tensors.get('transformer.norm.weight')?.data
  */
+/**
+ * Largest weight magnitude read: 2^16, just past the f16 maximum (65,504, which bf16 rounds to
+ * 2^16). Trained weights stay far within it.
+ */
+export const MAX_WEIGHT = 2 ** 16
+
 export function parseSafetensors(input: ArrayBuffer | Uint8Array): Safetensors {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input)
   if (bytes.byteLength < 8)
@@ -159,10 +165,13 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array): Safetensors {
     const count = e.shape.reduce((a, b) => a * b, 1)
     const data = decode(e.dtype, bytes.subarray(start + e.begin, start + e.end), count)
     for (let i = 0; i < count; i++) {
-      if (!Number.isFinite(data[i]!)) {
+      const v = data[i]!
+      // False for NaN too. Beyond the f16 range no trained weight lives, and a product of such
+      // values overflows float32 within a layer or two (NaN logits from a "valid" file).
+      if (!(v <= MAX_WEIGHT && v >= -MAX_WEIGHT)) {
         throw new ModelError(
           'NOT_FINITE',
-          `safetensors: tensor "${e.name}" holds a non-finite value at index ${i}`,
+          `safetensors: tensor "${e.name}" holds ${v} at index ${i}, not a finite value within ±${MAX_WEIGHT}`,
         )
       }
     }

@@ -7,6 +7,9 @@ export interface Encoded {
   typeIds: number[]
 }
 
+/** Text every loaded tokenizer must encode and decode: words, digits, punctuation, accents. */
+const PROBE_TEXT = 'The quick brown fox, 12 jumps over 3.5 lazy dogs! Ünïcödé café?'
+
 /**
  * A Hugging Face `tokenizer.json` run by `@huggingface/tokenizers` (pure JS: it runs in Node, workerd
  * and browsers unpatched). Adds the special tokens of the file's post-processor unless told not to.
@@ -38,7 +41,14 @@ export class TextTokenizer {
       let size = Array.isArray(vocab) ? vocab.length : vocab ? Object.keys(vocab).length : 0
       for (const t of (parsed as { added_tokens?: { id: number }[] }).added_tokens ?? [])
         size = Math.max(size, t.id + 1)
-      return new TextTokenizer(tok, size)
+      const tokenizer = new TextTokenizer(tok, size)
+      // A file can construct and still fail on every text (a mistyped pre-tokenizer, ids outside
+      // the vocabulary): prove it encodes and decodes before anyone relies on it.
+      for (const probe of [PROBE_TEXT, 'the cat sat on the mat', 'a']) {
+        tokenizer.decode(tokenizer.encode(probe).ids, { specialTokens: true })
+        tokenizer.decode(tokenizer.encode(probe, { pair: probe }).ids)
+      }
+      return tokenizer
     } catch (cause) {
       throw new ModelError(
         'TOKENIZER_FAILED',
@@ -48,19 +58,50 @@ export class TextTokenizer {
     }
   }
 
-  /** Token ids of `text` (and of `pair` as the second segment, with type ids 1). */
+  /**
+   * Token ids of `text` (and of `pair` as the second segment, with type ids 1). Every id is an
+   * integer inside the vocabulary; a tokenizer that fails throws `TOKENIZER_FAILED`.
+   */
   encode(text: string, opts: { pair?: string; specialTokens?: boolean } = {}): Encoded {
-    const e = this.#tok.encode(text, {
-      text_pair: opts.pair ?? null,
-      add_special_tokens: opts.specialTokens ?? true,
-      return_token_type_ids: true,
-    })
+    let e: { ids: number[]; token_type_ids?: number[] | undefined }
+    try {
+      e = this.#tok.encode(text, {
+        text_pair: opts.pair ?? null,
+        add_special_tokens: opts.specialTokens ?? true,
+        return_token_type_ids: true,
+      })
+    } catch (cause) {
+      throw new ModelError(
+        'TOKENIZER_FAILED',
+        `the tokenizer failed on a text: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      )
+    }
+    for (const id of e.ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+        throw new ModelError(
+          'TOKENIZER_FAILED',
+          `the tokenizer produced token id ${id}, outside its ${this.vocabSize} ids`,
+        )
+    }
     return { ids: e.ids, typeIds: e.token_type_ids ?? e.ids.map(() => 0) }
   }
 
   /** Text of `ids`; special tokens are skipped unless asked for. */
   decode(ids: readonly number[], opts: { specialTokens?: boolean } = {}): string {
-    return this.#tok.decode([...ids], { skip_special_tokens: !(opts.specialTokens ?? false) })
+    try {
+      return this.#tok.decode([...ids], { skip_special_tokens: !(opts.specialTokens ?? false) })
+    } catch (cause) {
+      throw new ModelError(
+        'TOKENIZER_FAILED',
+        `the tokenizer failed to decode: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      )
+    }
   }
 
   /** Id of a token string (e.g. `</s>`), if the vocabulary has it. */

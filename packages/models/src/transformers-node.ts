@@ -88,7 +88,13 @@ export class TransformersEmbedder {
         }
       }
     }
-    const transformers = await import('@huggingface/transformers')
+    const transformers = await import('@huggingface/transformers').catch((cause: unknown) => {
+      throw new ModelError(
+        'MODEL_LOAD_FAILED',
+        'transformers embedders need the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers',
+        { cause },
+      )
+    })
     const { env, pipeline } = transformers
     env.allowRemoteModels = options.allowRemoteModels ?? false
     env.allowLocalModels = true

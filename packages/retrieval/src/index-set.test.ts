@@ -303,6 +303,13 @@ describe('index sets', () => {
       code: 'BAD_MANIFEST',
       field: 'dense.frontier.0.settings',
     })
+    // The tiny set is flat: a frontier point with nprobe would fail every budget search.
+    const listless = { ...point, settings: { scanDims: 4, nprobe: 1 } }
+    const flat = { ...built.manifest, dense: { ...built.manifest.dense, frontier: [listless] } }
+    expect(await refusal({ ...built.files, 'manifest.json': await encodeManifest(flat) })).toMatchObject({
+      code: 'BAD_MANIFEST',
+      field: 'dense.frontier.0.settings',
+    })
   })
 
   it('writes and reads a set through a directory', async () => {

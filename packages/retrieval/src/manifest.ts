@@ -151,10 +151,13 @@ function readManifest(input: Uint8Array | ArrayBuffer | string): { manifest: Ind
   }
   for (const [i, point] of (manifest.dense.frontier ?? []).entries()) {
     const { scanDims, clusterDims, nprobe } = point.settings
+    // nprobe and clusterDims exist only for the kinds with lists.
+    const lists = manifest.dense.kind === 'ivf' || manifest.dense.kind === 'ivfpq'
     if (
       scanDims > manifest.dense.dim ||
       (clusterDims ?? 0) > manifest.dense.dim ||
-      (nprobe ?? 0) > manifest.dense.size
+      (nprobe ?? 0) > manifest.dense.size ||
+      (!lists && (nprobe !== undefined || clusterDims !== undefined))
     ) {
       throw new RetrievalError(
         'BAD_MANIFEST',

@@ -71,11 +71,8 @@ export function uploadTar(name: string, files: Map<string, Uint8Array>, token = 
   })
 }
 
-/** Hex SHA-256, to re-seal a manifest after an edit. */
-export async function sha256Hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
+/** Hex SHA-256, to re-seal a manifest after an edit (the one implementation, @frugal/retrieval's). */
+export { sha256Hex } from '@frugal/retrieval'
 
 /** A raw request to the worker under test. */
 export function send(path: string, init: RequestInit): Promise<Response> {

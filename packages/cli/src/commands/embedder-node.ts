@@ -3,7 +3,7 @@ import { fail } from './shared.ts'
 
 /** A transformers.js embedder over a local model folder, for `frugal index build --embedder <dir>`. */
 export async function transformersEmbedder(modelDir: string, dims: number): Promise<ExternalEmbedder> {
-  const { TransformersEmbedder } = await import('@frugal/models/transformers')
+  const { TransformersEmbedder } = await import('@frugal/models/node')
   const probe = await TransformersEmbedder.load(modelDir)
   const hidden = probe.hiddenSize
   await probe.dispose()
@@ -24,7 +24,7 @@ export async function queryEmbedding(
   if (manifest.embedder.kind !== 'transformers') return {}
   const dir = modelDir ?? manifest.embedder.model
   if (dir === undefined) fail('this index set was built with a transformers model: give --model <dir>')
-  const { TransformersEmbedder } = await import('@frugal/models/transformers')
+  const { TransformersEmbedder } = await import('@frugal/models/node')
   const model = await TransformersEmbedder.load(dir, { dims: manifest.embedder.dims })
   return { embedQuery: (text) => model.embedOne(text) }
 }

@@ -1,3 +1,4 @@
+import { percentile } from '@frugal/bench'
 import {
   loadIndexSet,
   mean,
@@ -28,11 +29,6 @@ export interface EvalRow {
   meanMs: number
   p50Ms: number
   p99Ms: number
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
 const VALUE_FLAGS = new Set(['--index', '--dataset', '--split', '--modes', '--dims', '--model'])
@@ -92,6 +88,7 @@ export const evalCommand = defineCommand({
       )
       const data = await loadDataset(args.dataset, args.split)
       const queries = data.queries.filter((q) => data.qrels.has(q.id))
+      if (queries.length === 0) fail(`${args.dataset}: no query has relevance judgements (qrels)`)
       const rows: EvalRow[] = []
       for (const mode of modes) {
         for (const dims of mode === 'lexical' ? [undefined] : dimsList) {
