@@ -99,6 +99,8 @@ try {
         dataset: { name: `text-prompt-${tokens}-tokens`, size: 1 },
         method: {
           name: mode,
+          // The KV Prediction runs are evidence of the method (its page); the plain prefill is the baseline.
+          ...(kvPrediction ? { id: 'kv-prediction' } : {}),
           family: 'kv-prediction',
           parameters: {
             model: MODEL,
