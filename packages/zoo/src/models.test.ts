@@ -4,7 +4,7 @@ import { freshTokens, generate, kvPredictionPrefill } from '@frugal/models'
 import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
 import { describe, expect, it } from 'vitest'
 import { zooModels } from './index.ts'
-import { ZOO_DIR } from './index-node.ts'
+import { ZOO_DIR } from './node.ts'
 
 const models = zooModels()
 const has = (name: string) => models.some((m) => m.name === name)

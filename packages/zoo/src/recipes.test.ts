@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { kvPredictionPrefill, TextTokenizer } from '@frugal/models'
 import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
 import { afterAll, describe, expect, it } from 'vitest'
-import { describeModelDir } from './index-node.ts'
 import { verifyModelFiles } from './manifest.ts'
+import { describeModelDir } from './node.ts'
 import { findPython, REPO_ROOT } from './python-node.ts'
 
 const probe = findPython()
