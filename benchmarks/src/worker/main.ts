@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type BenchResult, formatReport, httpTarget } from '@frugal/bench'
+import { type BenchResult, formatReport, httpTarget, percentile } from '@frugal/bench'
 import { runBenchmark, writeResult } from '@frugal/bench/node'
 import { loadDefaultCorpus } from '@frugal/datasets/node'
 import { buildIndexSet, type IndexSetManifest } from '@frugal/retrieval'
@@ -141,7 +141,7 @@ async function serve(): Promise<Awaited<ReturnType<typeof startDevServer>>> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50)
 
 const { dir, manifest } = await indexSet()
 const setBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
