@@ -20,6 +20,11 @@ describe('createProgress', () => {
     await new Promise((r) => setImmediate(r))
     expect(out.text()).toContain('k-means')
     expect(out.text()).toContain('7/20')
+    // A label longer than the column is kept whole.
+    const long = sink(true)
+    createProgress('bench single_stream', 4, { stream: long.stream }).stop()
+    await new Promise((r) => setImmediate(r))
+    expect(long.text()).toContain('bench single_stream [')
   })
 
   it('is silent off a terminal unless asked for lines, and always when quiet', async () => {

@@ -16,7 +16,7 @@ export interface ProgressOptions {
    * (for logs of long runs); default false: silent.
    */
   lines?: boolean
-  /** Width the label is padded or cut to; default 14. */
+  /** Width the label is padded to (a longer label is kept whole); default 14. */
   labelWidth?: number
   /** Where to draw; default `process.stderr`. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean }
@@ -46,7 +46,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
   const width = options.labelWidth ?? 14
   const bar = new SingleBar(
     {
-      format: `${label.padEnd(width).slice(0, width)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted} | ETA {eta_formatted}`,
+      format: `${label.padEnd(width)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted} | ETA {eta_formatted}`,
       stream,
       hideCursor: true,
       etaBuffer: 50,
