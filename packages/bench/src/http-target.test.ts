@@ -81,8 +81,9 @@ describe('http target', () => {
     })
     expect(result.status).toBe('complete')
     expect(result.target).toEqual({ kind: 'http', description: `POST ${base}/batch` })
-    // The server holds every answer 10 ms: no measured latency can be shorter.
-    expect(result.metrics.latency_ms!.min).toBeGreaterThanOrEqual(10)
+    // The server holds every answer 10 ms: no measured latency can be shorter (less the up to 1 ms
+    // by which a libuv timer, counted from the loop's cached millisecond clock, can end early).
+    expect(result.metrics.latency_ms!.min).toBeGreaterThanOrEqual(9)
     for (const [x, y] of seen) expect(y).toBe((x as number) * 2)
     // Keep-alive: 22 sequential requests over very few connections.
     expect(sockets.size).toBeLessThanOrEqual(2)
@@ -114,7 +115,8 @@ describe('http target', () => {
     expect(outcome.error).toBeUndefined()
     expect(outcome.requests).toBe(60)
     expect(outcome.measuredFrom).toBe('scheduled_arrival')
-    expect(outcome.latencyMs!.min).toBeGreaterThanOrEqual(10)
+    // The 10 ms hold, less the up to 1 ms by which the server's timer can end early (see above).
+    expect(outcome.latencyMs!.min).toBeGreaterThanOrEqual(9)
   })
 
   it('counts requests shed with 503 + Retry-After apart from errors and keeps the Poisson schedule going', async () => {
