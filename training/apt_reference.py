@@ -48,7 +48,8 @@ def main() -> None:
             ids = tok.encode(text).ids[: cfg.max_position_embeddings]
             logits = model(torch.tensor([ids]))["logits"][0]
             cases.append({"text": text, "ids": ids, "logits": [float(v) for v in logits]})
-    args.out.write_text(json.dumps({"model": args.model.name, "dtype": "f32 (from the stored weights)", "cases": cases}, indent=1) + "\n")
+    ref = {"model": args.model.name, "dtype": "f32 (from the stored weights)", "cases": cases}
+    args.out.write_text(json.dumps(ref, indent=1) + "\n")
 
 
 if __name__ == "__main__":
