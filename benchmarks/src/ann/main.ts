@@ -10,12 +10,11 @@ import { createRequire } from 'node:module'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { collectProvenance } from '@frugal/bench/node'
+import { collectProvenance, createProgress } from '@frugal/bench/node'
 import { defineCommand, runMain } from 'citty'
 import { loadPrepared, prepareFiles, prepareSynthetic, prepareText } from './dataset.ts'
 import type { BenchMetric } from './exact.ts'
 import { GROUPS, type MethodGroup, planMethods } from './grid.ts'
-import { createProgress } from './progress.ts'
 import { paretoFrontier, ROW_HEADER, ratioTable, rowCells, table, targetRatios, toRows } from './report.ts'
 import { clearOldResults, toBenchResults, writeAll } from './results.ts'
 import { type MethodOutcome, runMethod } from './runner.ts'
@@ -167,7 +166,8 @@ export const annCommand = defineCommand({
     const started = new Date()
     const command = `pnpm --filter @frugal/benchmarks run bench:ann${rawArgs.length ? ` -- ${rawArgs.join(' ')}` : ''}`
     const log = (line: string) => process.stderr.write(`${line}\n`)
-    const progress = (label: string, total: number) => createProgress(label, total, args.quiet)
+    const progress = (label: string, total: number) =>
+      createProgress(label, total, { quiet: args.quiet, lines: true, labelWidth: 28 })
     const grid = args.grid === 'full' ? 'full' : args.grid === 'default' ? 'default' : undefined
     if (!grid) throw new Error(`--grid must be default or full, got "${args.grid}"`)
     const metric = args.metric as BenchMetric | undefined

@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { createProgress, type Progress } from '@frugal/bench/node'
 import type { MethodPlan } from './grid.ts'
 import type { TimingPlan } from './measure.ts'
-import { createProgress, type Progress } from './progress.ts'
 import type { MethodMeasurement, WorkerJob, WorkerMessage } from './worker.ts'
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
@@ -46,7 +46,11 @@ export function runMethod(method: MethodPlan, o: RunOptions): Promise<MethodOutc
           if (m.stage !== barStage) {
             stopBar()
             barStage = m.stage
-            bar = createProgress(`${method.id} ${m.stage}`, m.total, o.quiet)
+            bar = createProgress(`${method.id} ${m.stage}`, m.total, {
+              quiet: o.quiet,
+              lines: true,
+              labelWidth: 28,
+            })
           }
           bar?.update(m.done, m.total)
           break
@@ -58,7 +62,11 @@ export function runMethod(method: MethodPlan, o: RunOptions): Promise<MethodOutc
           if (barStage !== 'search') {
             stopBar()
             barStage = 'search'
-            bar = createProgress(`${method.id} search`, method.settings.length, o.quiet)
+            bar = createProgress(`${method.id} search`, method.settings.length, {
+              quiet: o.quiet,
+              lines: true,
+              labelWidth: 28,
+            })
           }
           bar?.update(++settingsDone)
           break

@@ -14,9 +14,8 @@ import {
   tsKernels,
   useKernels,
 } from '@frugal/models'
-import { enableWasmKernels, readModelDir } from '@frugal/models/node'
+import { enableWasmKernels, loadOnnxNode, readModelDir } from '@frugal/models/node'
 import { loadOnnxWeb } from '@frugal/models/onnx'
-import { loadOnnxNode } from '@frugal/models/onnx-node'
 
 export interface Engine {
   /** Short name in tables and result file names. */

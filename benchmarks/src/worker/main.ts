@@ -6,11 +6,14 @@
 //
 //   npx -y pnpm@12.4.2 --filter @frugal/benchmarks run bench:worker [--size 100000] [--duration 30]
 //   ... bench:worker --set <index-set folder>   (an existing set, e.g. the default one of `npm start`)
+//   ... bench:worker --scenarios poisson --rate 400 --duration 20 --results /tmp/overload
+//       (above capacity: the worker sheds with 503 + Retry-After; the result reports the accepted
+//       requests' latency and the shed fraction)
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type BenchResult, formatReport, httpTarget } from '@frugal/bench'
+import { type BenchResult, formatReport, httpTarget, percentile } from '@frugal/bench'
 import { runBenchmark, writeResult } from '@frugal/bench/node'
 import { loadDefaultCorpus } from '@frugal/datasets/node'
 import { buildIndexSet, type IndexSetManifest } from '@frugal/retrieval'
@@ -27,6 +30,8 @@ const { values: args } = parseArgs({
     cold: { type: 'string', default: '3' },
     set: { type: 'string' },
     modes: { type: 'string', default: 'dense,hybrid,lexical' },
+    scenarios: { type: 'string', default: 'single,poisson' },
+    results: { type: 'string' },
   },
 })
 const SIZE = Number(args.size)
@@ -42,7 +47,12 @@ const NAME = GIVEN_SET
 
 const benchDir = new URL('../..', import.meta.url).pathname
 const cacheDir = join(benchDir, '.cache', 'worker')
-const resultsDir = join(benchDir, 'results')
+const resultsDir = args.results ? resolve(args.results) : join(benchDir, 'results')
+const SCENARIOS = new Set(args.scenarios.split(','))
+for (const s of SCENARIOS) {
+  if (s !== 'single' && s !== 'poisson')
+    throw new Error(`--scenarios: unknown scenario ${s} (single, poisson)`)
+}
 const command =
   `npx -y pnpm@12.4.2 --filter @frugal/benchmarks run bench:worker ${process.argv.slice(2).join(' ')}`.trim()
 
@@ -131,7 +141,7 @@ async function serve(): Promise<Awaited<ReturnType<typeof startDevServer>>> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50)
 
 const { dir, manifest } = await indexSet()
 const setBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
@@ -214,14 +224,20 @@ try {
         energy: false as const,
         notes: `Cold first request of a fresh worker (R2 read + load of the ${setBytes}-byte set), median of ${COLD_RUNS} restarts: ${coldTotal.toFixed(1)} ms end to end, Server-Timing load ${coldLoad.toFixed(1)} ms. Upload of the set (PUT, validated): ${uploadMs.toFixed(0)} ms. ${oversize ? `The ${setBytes}-byte set exceeds what a 128 MB Workers isolate holds (MAX_INDEX_BYTES raised for this local run; wrangler dev does not enforce the isolate limit). ` : `The set fits the default MAX_INDEX_BYTES (40 MiB). `}Client and worker share the 2-core machine with other load.`,
       }
-      say(`${mode}: single stream…`)
-      const single = await runBenchmark({
-        ...common,
-        settings: { scenario: 'single_stream', minRequests: 1000, warmupRequests: 50, seed: SEED },
-      })
-      const singleFile = join(resultsDir, `worker-${NAME}-${mode}-single-stream.json`)
-      await writeResult(singleFile, single)
-      results.push({ file: singleFile, result: single })
+      if (SCENARIOS.has('single')) {
+        say(`${mode}: single stream…`)
+        const single = await runBenchmark({
+          ...common,
+          settings: { scenario: 'single_stream', minRequests: 1000, warmupRequests: 50, seed: SEED },
+        })
+        const singleFile = join(resultsDir, `worker-${NAME}-${mode}-single-stream.json`)
+        await writeResult(singleFile, single)
+        results.push({ file: singleFile, result: single })
+      }
+      if (!SCENARIOS.has('poisson')) {
+        await target.close()
+        continue
+      }
       say(`${mode}: Poisson ${RATE}/s for ${DURATION_S} s…`)
       const poisson = await runBenchmark({
         ...common,
@@ -237,6 +253,11 @@ try {
       const poissonFile = join(resultsDir, `worker-${NAME}-${mode}-poisson.json`)
       await writeResult(poissonFile, poisson)
       results.push({ file: poissonFile, result: poisson })
+      const p = poisson.metrics.poisson
+      const lat = poisson.metrics.latency_ms
+      say(
+        `${mode}: ${poisson.status}; accepted ${lat?.count ?? 0} (p50 ${lat?.p50.toFixed(1) ?? '-'} ms, p99 ${lat?.p99.toFixed(1) ?? '-'} ms, ${p?.achieved_rate_per_s.toFixed(1) ?? '-'}/s), shed ${p?.shed_requests ?? 0} (${(100 * (p?.shed_fraction ?? 0)).toFixed(1)} %)`,
+      )
       await target.close()
     }
   } finally {

@@ -48,6 +48,7 @@ export { applyRotation, fitPcaRotation, type PcaOptions, type PcaRotation, trunc
 export { type OpqOptions, type OpqResult, trainOpq } from './opq.ts'
 export { ProductQuantizer, type ProductQuantizerOptions } from './pq.ts'
 export { Rng } from './random.ts'
+export { sha256Hex } from './sha256.ts'
 export { TopK } from './topk.ts'
 export {
   exactGroundTruth,

@@ -134,6 +134,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
     metrics.poisson = {
       target_rate_per_s: p.targetRatePerS,
       achieved_rate_per_s: p.achievedRatePerS,
+      ...(p.shedRequests > 0
+        ? {
+            shed_requests: p.shedRequests,
+            shed_fraction: p.shedRequests / (p.shedRequests + outcome.requests),
+          }
+        : {}),
       ...(p.latencyBoundMs === undefined ? {} : { latency_bound_ms: p.latencyBoundMs }),
       ...(p.maxRateUnderBoundPerS === undefined
         ? {}

@@ -8,6 +8,7 @@ export type BenchErrorCode =
   | 'TARGET_TIMEOUT'
   | 'TARGET_ERROR'
   | 'HTTP_ERROR'
+  | 'TARGET_SHED'
   | 'TIME_BUDGET_EXCEEDED'
   | 'IO_ERROR'
 

@@ -80,6 +80,14 @@ export function httpTarget(options: HttpTargetOptions): Target {
         )
       }
       const text = await response.text()
+      const retryAfter = response.headers.get('retry-after')
+      if ((response.status === 503 || response.status === 429) && retryAfter !== null) {
+        // The server refused the request to shed load: a Poisson run counts it apart from errors.
+        throw new BenchError(
+          'TARGET_SHED',
+          `${description}: HTTP ${response.status} (Retry-After ${retryAfter}): ${text.slice(0, 200)}`,
+        )
+      }
       if (!response.ok) {
         throw new BenchError('HTTP_ERROR', `${description}: HTTP ${response.status}: ${text.slice(0, 200)}`)
       }

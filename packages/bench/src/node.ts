@@ -11,6 +11,7 @@ export {
   TDP_TABLE,
 } from './energy-node.ts'
 export { ProcessTreeMonitor, processTree } from './proc-node.ts'
+export { createProgress, type Progress, type ProgressOptions } from './progress-node.ts'
 export {
   collectProvenance,
   detectVirtualisation,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { runBenchmark } from './bench-node.ts'
+import { BenchError } from './errors.ts'
 import { formatReport } from './report.ts'
-import { functionTarget } from './target.ts'
+import { functionTarget, type Target } from './target.ts'
 
 describe('formatReport', () => {
   it('prints one aligned row per result with units in the header and failures marked', async () => {
@@ -46,5 +47,32 @@ describe('formatReport', () => {
     // Right-aligned numbers: every p50 cell ends in the same column.
     const end = lines[0]!.indexOf('p50 ms') + 'p50 ms'.length
     expect(lines[2]!.slice(end - 1, end)).toMatch(/\d/)
+  })
+
+  it('marks the share of requests a target shed in the status', async () => {
+    // Sheds every odd input, as a server answering 503 + Retry-After would.
+    const target: Target = {
+      kind: 'function',
+      description: 'sheds odd inputs',
+      async request(batch) {
+        if ((batch[0] as number) % 2 === 1) throw new BenchError('TARGET_SHED', 'HTTP 503 (Retry-After 1)')
+        return [...batch]
+      },
+      async close() {},
+    }
+    const result = await runBenchmark({
+      target,
+      inputs: [1, 2, 3, 4],
+      task: 'worker',
+      dataset: { name: 'tiny', size: 4 },
+      method: { name: 'half-shed', parameters: {} },
+      energy: false,
+      settings: { scenario: 'poisson', ratePerS: 500, minRequests: 8, minDurationS: 0, warmupRequests: 0 },
+    })
+    expect(result.status).toBe('complete')
+    expect(result.metrics.poisson).toMatchObject({ shed_requests: 4, shed_fraction: 0.5 })
+    expect(result.metrics.latency_ms?.count).toBe(4)
+    const row = formatReport([{ file: 'shed.json', result }]).split('\n')[2]!
+    expect(row).toMatch(/poisson\(500\.00\/s\)\s+complete, 50\.0% shed\s/)
   })
 })

@@ -51,7 +51,8 @@ export function reportRow(file: string, r: BenchResult): string[] {
     r.task,
     clip(r.method.name, 40),
     scenario,
-    r.status === 'complete' ? 'complete' : `FAILED ${r.error?.code ?? ''}`.trim(),
+    (r.status === 'complete' ? 'complete' : `FAILED ${r.error?.code ?? ''}`.trim()) +
+      (m.poisson?.shed_fraction ? `, ${fmt(100 * m.poisson.shed_fraction, 1)}% shed` : ''),
     fmt(m.latency_ms?.p50),
     fmt(m.latency_ms?.p90),
     fmt(m.latency_ms?.p99),

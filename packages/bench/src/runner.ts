@@ -52,6 +52,8 @@ export interface RunOutcome<W = undefined> {
     latencyBoundMs?: number
     maxRateUnderBoundPerS?: number
     search?: { rate_per_s: number; p99_ms: number; achieved_rate_per_s: number; passed: boolean }[]
+    /** Requests the target refused to shed load (`TARGET_SHED`); they are not in the latencies. */
+    shedRequests: number
   }
   window?: W
   /** Set when the run failed; the numbers above cover what completed before the failure. */
@@ -325,6 +327,7 @@ async function runPoisson<W>(
   const pending: Promise<void>[] = []
   let error: BenchError | undefined
   let completed = 0
+  let shed = 0
   let lastCompletion = 0
   hooks.probe?.begin()
   const startMs = performance.now()
@@ -351,10 +354,15 @@ async function runPoisson<W>(
           lastCompletion = Math.max(lastCompletion, end)
           completed++
           hooks.onOutputs?.(batch, outputs)
-          hooks.onProgress?.(completed, count)
+          hooks.onProgress?.(completed + shed, count)
         },
         (e) => {
-          error ??= asBenchError(e)
+          // A request shed by the target (503/429 with Retry-After) is counted and the schedule
+          // goes on, so an overloaded run still reports the latency of what it accepted.
+          if (e instanceof BenchError && e.code === 'TARGET_SHED') {
+            shed++
+            hooks.onProgress?.(completed + shed, count)
+          } else error ??= asBenchError(e)
         },
       ),
     )
@@ -381,6 +389,7 @@ async function runPoisson<W>(
     targetRatePerS: rate,
     // From the first scheduled arrival to the last completion: under overload this falls below λ.
     achievedRatePerS: samples.length > 0 ? samples.length / ((endMs - (startMs + arrivals[0]!)) / 1000) : 0,
+    shedRequests: shed,
   }
   return outcome
 }
@@ -403,7 +412,8 @@ async function searchRate<W>(
     if (run.error?.code === 'TIME_BUDGET_EXCEEDED' && steps.length > 0) break
     if (run.error && run.error.code !== 'TIME_BUDGET_EXCEEDED') return run
     const p99 = run.latencyMs?.p99 ?? Number.POSITIVE_INFINITY
-    const passed = !run.error && p99 <= bound
+    // A rate at which the target sheds load does not pass, whatever the accepted requests' p99.
+    const passed = !run.error && p99 <= bound && (run.poisson?.shedRequests ?? 0) === 0
     steps.push({
       rate_per_s: rate,
       p99_ms: Number.isFinite(p99) ? p99 : 0,

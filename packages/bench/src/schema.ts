@@ -123,6 +123,20 @@ const poissonSchema = z
       'measured requests / time from first arrival to last completion',
     ),
     latency_bound_ms: positive.optional(),
+    shed_requests: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        'requests the target refused to shed load (HTTP 503/429 with Retry-After); not in the latencies',
+      ),
+    shed_fraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('shed_requests / requests sent in the measured phase'),
     max_rate_under_bound_per_s: nonNegative
       .optional()
       .describe('highest tried rate whose p99 stayed under the bound (search mode)'),

@@ -1,3 +1,5 @@
+import { percentile } from '../src/stats.ts'
+
 // How late timers fire on this machine right now: the scheduling noise that any wall-clock
 // measurement on it carries. Tests of timing use it to tell a harness error from a busy machine.
 
@@ -16,15 +18,19 @@ export async function timerLatenessWhile<T>(
   })()
   try {
     const value = await work
-    return { value, latenessMs: quantile(late, 0.5), latenessP90Ms: quantile(late, 0.9) }
+    return { value, latenessMs: atPercentile(late, 50), latenessP90Ms: atPercentile(late, 90) }
   } finally {
     done = true
     await probe
   }
 }
 
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!
+/** The nearest-rank `p`th percentile of the samples (0 with none). */
+function atPercentile(values: number[], p: number): number {
+  return values.length === 0
+    ? 0
+    : percentile(
+        [...values].sort((a, b) => a - b),
+        p,
+      )
 }

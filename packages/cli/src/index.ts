@@ -1,3 +1,3 @@
+export { createProgress, type Progress } from '@frugal/bench/node'
 export { main } from './main.ts'
-export { createProgress, type Progress } from './progress.ts'
 export { VERSION } from './version.ts'

@@ -1,4 +1,4 @@
-import type { BertConfig } from './config.ts'
+import { type BertConfig, bertFfnDim, bertHeads } from './config.ts'
 import {
   type AttentionWeights,
   addInPlace,
@@ -19,6 +19,8 @@ import { freshTokens, type TokenMeta } from './tokens.ts'
 import type { WeightStore } from './weights.ts'
 
 interface BertLayer {
+  /** Attention heads left after `pruned_heads`. */
+  heads: number
   attn: AttentionWeights
   attnNorm: Norm
   inter: Dense
@@ -51,7 +53,9 @@ export interface BertOutput {
 /**
  * BERT-style encoder with Hugging Face weight names (post-LayerNorm, exact GELU) and the head named by
  * `architectures[0]`: a classifier (pooler + `classifier`), an extractive reader (`qa_outputs`), or a
- * mean-pooled embedder whose prefixes of `matryoshka_dims` are usable embeddings.
+ * mean-pooled embedder whose prefixes of `matryoshka_dims` are usable embeddings. Structurally pruned
+ * checkpoints (APT) are read with each layer's own head count (`pruned_heads`) and FFN width
+ * (`intermediate_sizes`); weights whose shapes disagree are refused with `CONFIG_MISMATCH`.
  */
 export class Bert {
   readonly config: BertConfig
@@ -76,9 +80,13 @@ export class Bert {
     this.#typeEmb = b.get('embeddings.token_type_embeddings.weight', [config.type_vocab_size, d])
     this.#embNorm = loadNorm(b, 'embeddings.LayerNorm', d, eps)
     this.#layers = []
+    const headDim = d / config.num_attention_heads
     for (let i = 0; i < config.num_hidden_layers; i++) {
       const p = `encoder.layer.${i}.`
+      const heads = bertHeads(config, i)
+      const ffn = bertFfnDim(config, i)
       this.#layers.push({
+        heads,
         attn: loadAttention(
           b,
           d,
@@ -89,10 +97,11 @@ export class Bert {
             o: `${p}attention.output.dense`,
           },
           { qkv: true, o: true },
+          heads * headDim,
         ),
         attnNorm: loadNorm(b, `${p}attention.output.LayerNorm`, d, eps),
-        inter: loadDense(b, `${p}intermediate.dense`, d, config.intermediate_size),
-        out: loadDense(b, `${p}output.dense`, config.intermediate_size, d),
+        inter: loadDense(b, `${p}intermediate.dense`, d, ffn),
+        out: loadDense(b, `${p}output.dense`, ffn, d),
         outNorm: loadNorm(b, `${p}output.LayerNorm`, d, eps),
       })
     }
@@ -179,7 +188,8 @@ export class Bert {
           (mask[t] ? 0 : -3.4028234663852886e38) +
           (opts.proportionalAttention ? Math.log(tokens.sizes[t]!) : 0)
       }
-      const a = selfAttention(l.attn, x, n, d, c.num_attention_heads, {
+      const a = selfAttention(l.attn, x, n, d, l.heads, {
+        headDim: d / c.num_attention_heads,
         keyBias,
         probs: hooksWant(hooks, i, 'attention'),
         keyMean: hooksWant(hooks, i, 'keys'),
@@ -195,7 +205,7 @@ export class Bert {
         headDim: d / c.num_attention_heads,
         keys: a.keyMean,
         attention: a.probs
-          ? { probs: a.probs, heads: c.num_attention_heads, queries: n, keys: n, keyTokens: tokens }
+          ? { probs: a.probs, heads: l.heads, queries: n, keys: n, keyTokens: tokens }
           : undefined,
       }
       const before = tokens

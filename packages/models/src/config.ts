@@ -88,10 +88,49 @@ export const bertConfigSchema = z
     num_labels: posInt.optional(),
     id2label: z.record(z.string(), z.string()).optional(),
     matryoshka_dims: z.array(posInt).optional(),
+    /**
+     * Structured pruning (Hugging Face's `prune_heads`): per layer (a decimal string key), the original
+     * indices of the heads removed; the remaining heads keep their order and size, and that layer's
+     * q/k/v rows and output-projection columns shrink to `heads · hidden_size / num_attention_heads`.
+     */
+    pruned_heads: z.record(z.string().regex(/^\d+$/, 'must be a layer index'), z.array(nonNegInt)).optional(),
+    /** Per-layer FFN width after pruning (one entry per layer); `intermediate_size` when absent. */
+    intermediate_sizes: z.array(nonNegInt).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.hidden_size % c.num_attention_heads !== 0) {
       ctx.addIssue({ code: 'custom', path: ['num_attention_heads'], message: 'does not divide hidden_size' })
+    }
+    for (const [layer, heads] of Object.entries(c.pruned_heads ?? {})) {
+      if (Number(layer) >= c.num_hidden_layers) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pruned_heads', layer],
+          message: `layer ${layer} does not exist (${c.num_hidden_layers} layers)`,
+        })
+      }
+      heads.forEach((h, i) => {
+        if (h >= c.num_attention_heads) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pruned_heads', layer, i],
+            message: `head ${h} does not exist (${c.num_attention_heads} heads)`,
+          })
+        } else if (heads.indexOf(h) !== i) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pruned_heads', layer, i],
+            message: `head ${h} is listed twice`,
+          })
+        }
+      })
+    }
+    if (c.intermediate_sizes && c.intermediate_sizes.length !== c.num_hidden_layers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intermediate_sizes'],
+        message: `has ${c.intermediate_sizes.length} entries for ${c.num_hidden_layers} layers`,
+      })
     }
     for (const [i, d] of (c.matryoshka_dims ?? []).entries()) {
       if (d > c.hidden_size)
@@ -99,6 +138,16 @@ export const bertConfigSchema = z
     }
   })
 export type BertConfig = z.infer<typeof bertConfigSchema>
+
+/** Attention heads left in BERT layer `i` after `pruned_heads`. */
+export function bertHeads(c: BertConfig, i: number): number {
+  return c.num_attention_heads - (c.pruned_heads?.[String(i)]?.length ?? 0)
+}
+
+/** FFN width of BERT layer `i` (`intermediate_sizes[i]`, else `intermediate_size`). */
+export function bertFfnDim(c: BertConfig, i: number): number {
+  return c.intermediate_sizes?.[i] ?? c.intermediate_size
+}
 
 const visionFields = {
   hidden_size: posInt,

@@ -14,21 +14,25 @@ export interface AttentionWeights {
   ob?: Float32Array
 }
 
-/** Read `[d, d]` q/k/v/out weights (and `[d]` biases where `bias` says) under the given names. */
+/**
+ * Read `[inner, d]` q/k/v and `[d, inner]` out weights (and biases where `bias` says) under the given
+ * names; `inner` is `d` unless heads were pruned (then `heads left · head size`).
+ */
 export function loadAttention(
   w: WeightStore,
   d: number,
   names: { q: string; k: string; v: string; o: string },
   bias: { qkv: boolean; o: boolean },
+  inner = d,
 ): AttentionWeights {
   return {
-    q: w.get(`${names.q}.weight`, [d, d]),
-    qb: bias.qkv ? w.get(`${names.q}.bias`, [d]) : undefined,
-    k: w.get(`${names.k}.weight`, [d, d]),
-    kb: bias.qkv ? w.get(`${names.k}.bias`, [d]) : undefined,
-    v: w.get(`${names.v}.weight`, [d, d]),
-    vb: bias.qkv ? w.get(`${names.v}.bias`, [d]) : undefined,
-    o: w.get(`${names.o}.weight`, [d, d]),
+    q: w.get(`${names.q}.weight`, [inner, d]),
+    qb: bias.qkv ? w.get(`${names.q}.bias`, [inner]) : undefined,
+    k: w.get(`${names.k}.weight`, [inner, d]),
+    kb: bias.qkv ? w.get(`${names.k}.bias`, [inner]) : undefined,
+    v: w.get(`${names.v}.weight`, [inner, d]),
+    vb: bias.qkv ? w.get(`${names.v}.bias`, [inner]) : undefined,
+    o: w.get(`${names.o}.weight`, [d, inner]),
     ob: bias.o ? w.get(`${names.o}.bias`, [d]) : undefined,
   }
 }
@@ -68,7 +72,9 @@ export interface SelfAttentionResult {
 
 /**
  * Bidirectional (or, with `positions`, causal) multi-head self-attention over `h` `[n, d]`.
- * `keyBias` `[n]` is added to every score of a key (padding mask, ToMe's log-size).
+ * `keyBias` `[n]` is added to every score of a key (padding mask, ToMe's log-size). `headDim`
+ * defaults to `d / heads`; a pruned layer passes the original head size with fewer `heads`
+ * (zero heads leave only the output projection's bias).
  */
 export function selfAttention(
   a: AttentionWeights,
@@ -82,19 +88,26 @@ export function selfAttention(
     probs?: boolean
     keyMean?: boolean
     flops?: FlopCounter
+    headDim?: number
   },
 ): SelfAttentionResult {
   const flops = opts.flops ?? new FlopCounter()
-  const q = new Float32Array(n * d)
-  const k = new Float32Array(n * d)
-  const v = new Float32Array(n * d)
-  kernels.linear(q, h, a.q, n, d, d, a.qb)
-  kernels.linear(k, h, a.k, n, d, d, a.kb)
-  kernels.linear(v, h, a.v, n, d, d, a.vb)
-  flops.addLinear(3 * n, d, d)
-  const hd = d / heads
+  const hd = opts.headDim ?? d / heads
+  const inner = heads * hd
+  const q = new Float32Array(n * inner)
+  const k = new Float32Array(n * inner)
+  const v = new Float32Array(n * inner)
   const probs = opts.probs ? new Float32Array(heads * n * n) : undefined
-  const ctx = new Float32Array(n * d)
+  const ctx = new Float32Array(n * inner)
+  const out = new Float32Array(n * d)
+  if (heads === 0) {
+    if (a.ob) for (let t = 0; t < n; t++) out.set(a.ob, t * d)
+    return { out, probs, keyMean: opts.keyMean ? new Float32Array(n * hd) : undefined }
+  }
+  kernels.linear(q, h, a.q, n, d, inner, a.qb)
+  kernels.linear(k, h, a.k, n, d, inner, a.kb)
+  kernels.linear(v, h, a.v, n, d, inner, a.vb)
+  flops.addLinear(3 * n, d, inner)
   kernels.attention(ctx, q, k, v, {
     qLen: n,
     kLen: n,
@@ -113,16 +126,15 @@ export function selfAttention(
       for (let j = 0; j < n; j++) if (opts.positions[j]! <= opts.positions[i]!) pairs++
   }
   flops.addAttention(pairs, heads, hd)
-  const out = new Float32Array(n * d)
-  kernels.linear(out, ctx, a.o, n, d, d, a.ob)
-  flops.addLinear(n, d, d)
+  kernels.linear(out, ctx, a.o, n, inner, d, a.ob)
+  flops.addLinear(n, inner, d)
   let keyMean: Float32Array | undefined
   if (opts.keyMean) {
     keyMean = new Float32Array(n * hd)
     for (let t = 0; t < n; t++)
       for (let hh = 0; hh < heads; hh++)
         for (let j = 0; j < hd; j++)
-          keyMean[t * hd + j] = keyMean[t * hd + j]! + k[t * d + hh * hd + j]! / heads
+          keyMean[t * hd + j] = keyMean[t * hd + j]! + k[t * inner + hh * hd + j]! / heads
   }
   return { out, probs, keyMean }
 }

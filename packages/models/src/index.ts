@@ -3,6 +3,8 @@ export { Bert, type BertInput, type BertOutput } from './bert.ts'
 export { Clip } from './clip.ts'
 export {
   type BertConfig,
+  bertFfnDim,
+  bertHeads,
   type ClipConfig,
   type KvPredictorConfig,
   MODEL_TYPES,

@@ -8,6 +8,8 @@ export {
   readModelDir,
   resolveModelDir,
 } from './loader-node.ts'
-// The transformers.js embedder reads a model folder from disk; `@huggingface/transformers` is
-// an optional peer, loaded on first use.
+// onnxruntime-node and `@huggingface/transformers` are optional peers: neither is imported when
+// this entry point loads, only on the first call that needs it (`loadOnnxNode`,
+// `TransformersEmbedder.load`), which refuses a missing peer with `MODEL_LOAD_FAILED`.
+export { loadOnnxNode } from './onnx-node.ts'
 export { TransformersEmbedder, type TransformersEmbedderOptions } from './transformers-node.ts'

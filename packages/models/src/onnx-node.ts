@@ -1,10 +1,8 @@
 import { ModelError } from './errors.ts'
 import type { OrtRuntime } from './onnx.ts'
 
-export { OnnxCausalLM, OnnxModel } from './onnx.ts'
-
 /**
- * onnxruntime-node (native CPU, Node only), for the `onnx-node` backend. It is an optional
+ * onnxruntime-node (native CPU, Node only; `@frugal/models/node`), for the `onnx-node` backend. It is an optional
  * peer: install `onnxruntime-node` with its postinstall disabled (the CPU binaries ship in the
  * package; the script only downloads GPU ones). Refused with `MODEL_LOAD_FAILED` if absent.
  */

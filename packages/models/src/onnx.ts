@@ -4,7 +4,7 @@ import { ModelError } from './errors.ts'
 /**
  * The part of an onnxruntime namespace this backend uses. `onnxruntime-web` (Node, workerd,
  * browser) and `onnxruntime-node` both provide it; get one from `loadOnnxWeb()`
- * (`@frugal/models/onnx`) or `loadOnnxNode()` (`@frugal/models/onnx-node`).
+ * (`@frugal/models/onnx`) or `loadOnnxNode()` (`@frugal/models/node`).
  */
 export interface OrtRuntime {
   InferenceSession: {

@@ -33,7 +33,7 @@ const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json']
 /**
  * Sentence embeddings from a local transformer model in the Hugging Face layout (config.json,
  * tokenizer.json, onnx/model.onnx) through transformers.js feature extraction on
- * onnxruntime-node. Node only: keep it out of worker bundles (it is the `./transformers`
+ * onnxruntime-node. Node only: keep it out of worker bundles (it is in the `./node`
  * subpath). Output rows are unit length; with `dims` they are Matryoshka-truncated and
  * renormalised, with `rotation` rotated by PCA first (for models not trained Matryoshka-style).
  * @example

@@ -5,6 +5,7 @@ import {
   GraphIndex,
   IvfIndex,
   type Metric,
+  sha256Hex,
   tune,
   type VectorIndex,
 } from '@frugal/ann'
@@ -14,7 +15,6 @@ import { encodeDocuments } from './documents.ts'
 import { RetrievalError } from './errors.ts'
 import { BM25, buildLexicalIndex, MINISEARCH_VERSION } from './lexical.ts'
 import { encodeManifest } from './manifest.ts'
-import { sha256Hex } from './sha256.ts'
 import {
   type EmbedderInfo,
   INDEX_SET_FILES,

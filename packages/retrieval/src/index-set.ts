@@ -1,4 +1,11 @@
-import { AnnError, loadIndex, MAX_MAGNITUDE, type SearchParams, type VectorIndex } from '@frugal/ann'
+import {
+  AnnError,
+  loadIndex,
+  MAX_MAGNITUDE,
+  type SearchParams,
+  sha256Hex,
+  type VectorIndex,
+} from '@frugal/ann'
 import { LsaEmbedder } from '@frugal/models/embedders'
 import type MiniSearch from 'minisearch'
 import { type DocumentStore, decodeDocuments, snippet } from './documents.ts'
@@ -7,7 +14,6 @@ import { fuse, resolveFusion } from './fusion.ts'
 import { lexicalSearch, loadLexicalIndex } from './lexical.ts'
 import { verifyManifest } from './manifest.ts'
 import { probeIndexSet } from './probe.ts'
-import { sha256Hex } from './sha256.ts'
 import {
   type Hit,
   INDEX_SET_FILES,

@@ -1,3 +1,5 @@
+// The checksum of index-set files; owned by @frugal/ann (the artifact container), re-exported here.
+export { sha256Hex } from '@frugal/ann'
 export {
   BUILD_KINDS,
   type BuildKind,
@@ -41,7 +43,6 @@ export { BM25, lexicalContent } from './lexical.ts'
 export { encodeManifest, manifestChecksum, parseManifest, verifyManifest } from './manifest.ts'
 export { type Judgements, mean, mrrAt, ndcgAt, recallAt } from './metrics.ts'
 export { probeIndexSet } from './probe.ts'
-export { sha256Hex } from './sha256.ts'
 export {
   type DenseInfo,
   type DocumentsInfo,

@@ -1,3 +1,4 @@
+import { sha256Hex } from '@frugal/ann'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltIndexSet, buildIndexSet } from './build.ts'
 import { RetrievalError } from './errors.ts'
@@ -5,7 +6,6 @@ import { loadIndexSet } from './index-set.ts'
 import { loadLexicalIndex } from './lexical.ts'
 import { encodeManifest } from './manifest.ts'
 import { probeIndexSet } from './probe.ts'
-import { sha256Hex } from './sha256.ts'
 import { TINY_CORPUS } from './test-fixtures.ts'
 import type { RetrievalIndex, SearchResponse } from './types.ts'
 

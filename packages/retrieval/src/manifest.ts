@@ -1,7 +1,6 @@
-import { GRAPH_LIMITS, MAX_INDEX_DIM, MAX_RERANK } from '@frugal/ann'
+import { GRAPH_LIMITS, MAX_INDEX_DIM, MAX_RERANK, sha256Hex } from '@frugal/ann'
 import { z } from 'zod'
 import { RetrievalError } from './errors.ts'
-import { sha256Hex } from './sha256.ts'
 import { INDEX_SET_FILES, INDEX_SET_FORMAT, INDEX_SET_VERSION, type IndexSetManifest } from './types.ts'
 
 const count = z.number().int().nonnegative()

@@ -1,7 +1,7 @@
 // Rewrites src/manifest.json from models/ (sizes, SHA-256, parameters, headline evaluation) and the
 // model table of README.md between its <!-- models --> markers.
 import { readFile, writeFile } from 'node:fs/promises'
-import { writeManifest } from '../src/index-node.ts'
+import { writeManifest } from '../src/node.ts'
 
 const m = await writeManifest()
 const rows = Object.entries(m.models).map(([name, e]) => {

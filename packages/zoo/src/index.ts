@@ -2,13 +2,13 @@ import { ZooError } from './errors.ts'
 import data from './manifest.json' with { type: 'json' }
 import { parseManifest, type ZooManifest, type ZooModelEntry } from './manifest.ts'
 
+export { sha256Hex } from '@frugal/ann'
 export { ZooError, type ZooErrorCode } from './errors.ts'
 export {
   fileEntrySchema,
   manifestSchema,
   modelEntrySchema,
   parseManifest,
-  sha256Hex,
   verifyModelFiles,
   type ZooManifest,
   type ZooModelEntry,

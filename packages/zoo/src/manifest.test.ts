@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { manifest, zooModel, zooModels } from './index.ts'
-import { buildManifest, readManifest, verifyZoo, ZOO_DIR, zooModelDir } from './index-node.ts'
 import { parseManifest } from './manifest.ts'
+import { buildManifest, readManifest, verifyZoo, ZOO_DIR, zooModelDir } from './node.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'frugal-zoo-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

@@ -1,3 +1,4 @@
+import { sha256Hex } from '@frugal/ann'
 import { z } from 'zod'
 import { ZooError } from './errors.ts'
 
@@ -50,16 +51,6 @@ export function parseManifest(value: unknown): ZooManifest {
     )
   }
   return r.data
-}
-
-/** Lowercase hex SHA-256 of `bytes` (Web Crypto, so it runs in Node, workerd and browsers). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const copy = new Uint8Array(bytes.byteLength)
-  copy.set(bytes)
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', copy.buffer))
-  let out = ''
-  for (const b of digest) out += b.toString(16).padStart(2, '0')
-  return out
 }
 
 /**

@@ -24,8 +24,8 @@ import {
   writeIndexFile,
   writeIvecsFile,
 } from '@frugal/ann/node'
+import { createProgress, type Progress } from '@frugal/bench/node'
 import { type ArgsDef, type CommandDef, defineCommand } from 'citty'
-import { createProgress, type Progress } from '../progress.ts'
 
 /** A bad command line: reported as `frugal ann <cmd>: <message>` with exit code 2. */
 class FlagError extends Error {}

@@ -10,9 +10,8 @@ import {
   type ScenarioSettings,
   type Target,
 } from '@frugal/bench'
-import { readResult, runBenchmark, stdioTarget, writeResult } from '@frugal/bench/node'
+import { createProgress, readResult, runBenchmark, stdioTarget, writeResult } from '@frugal/bench/node'
 import { type ArgsDef, type CommandDef, defineCommand } from 'citty'
-import { createProgress } from '../progress.ts'
 
 /** A bad command line: printed as one line naming the flag, exit code 2. */
 class UsageError extends Error {}

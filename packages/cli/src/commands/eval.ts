@@ -1,4 +1,5 @@
 import { percentile } from '@frugal/bench'
+import { createProgress } from '@frugal/bench/node'
 import {
   loadIndexSet,
   mean,
@@ -10,7 +11,6 @@ import {
 } from '@frugal/retrieval'
 import { readIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
-import { createProgress } from '../progress.ts'
 import { loadDataset } from './corpus-node.ts'
 import { queryEmbedding } from './embedder-node.ts'
 import { evalLmCommand, evalVqaCommand } from './eval-models.ts'

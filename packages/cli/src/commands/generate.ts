@@ -15,8 +15,7 @@ import {
   type SamplingOptions,
   type TextTokenizer,
 } from '@frugal/models'
-import { findKvPredictorDir, loadModelDir } from '@frugal/models/node'
-import { loadOnnxNode } from '@frugal/models/onnx-node'
+import { findKvPredictorDir, loadModelDir, loadOnnxNode } from '@frugal/models/node'
 import { defineCommand } from 'citty'
 import {
   intFlag,

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadWasmKernels } from '@frugal/ann/node'
+import { createProgress, type Progress } from '@frugal/bench/node'
 import {
   BUILD_KINDS,
   type BuildKind,
@@ -10,7 +11,6 @@ import {
 } from '@frugal/retrieval'
 import { writeIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
-import { createProgress, type Progress } from '../progress.ts'
 import { loadCorpus } from './corpus-node.ts'
 import { transformersEmbedder } from './embedder-node.ts'
 import { describeFusion, searchCommand } from './search.ts'

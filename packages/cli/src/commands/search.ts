@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { createProgress } from '@frugal/bench/node'
 import { lines, parseBeirQueries } from '@frugal/datasets'
 import {
   type FusionOptions,
@@ -10,7 +11,6 @@ import {
 } from '@frugal/retrieval'
 import { readIndexSet } from '@frugal/retrieval/node'
 import { defineCommand } from 'citty'
-import { createProgress } from '../progress.ts'
 import { queryEmbedding } from './embedder-node.ts'
 import { FUSION_ARGS, parseFusionFlags } from './fusion-flags.ts'
 import { fail, guarded, positiveInt, positiveNumber } from './shared.ts'

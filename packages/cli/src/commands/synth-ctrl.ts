@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { createProgress } from '@frugal/bench/node'
 import {
   type CtrlInput,
   oracleTagger,
@@ -11,7 +12,6 @@ import {
 } from '@frugal/synth'
 import { readRecordImage, readSceneRecords, writeFileAtomic, writeSceneRecords } from '@frugal/synth/node'
 import { type ArgsDef, defineCommand } from 'citty'
-import { createProgress } from '../progress.ts'
 import { flag, outDir, SynthFlagError, synthGuarded } from './synth.ts'
 
 const ctrlArgs = {

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { createProgress } from '@frugal/bench/node'
 import { generateFactWorld, parseCombo, SPLITS, type Split, SynthError } from '@frugal/synth'
 import { writeFactWorld, writeScenes } from '@frugal/synth/node'
 import { type ArgsDef, type CommandDef, defineCommand } from 'citty'
-import { createProgress } from '../progress.ts'
 import { synthCtrlCommand } from './synth-ctrl.ts'
 
 /** A bad command line: reported as `frugal synth <cmd>: <message>` with exit code 2. */

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sha256Hex } from '@frugal/ann'
 import { ZooError } from './errors.ts'
 import {
   parseManifest,
-  sha256Hex,
   verifyModelFiles,
   type ZooManifest,
   type ZooModelEntry,
