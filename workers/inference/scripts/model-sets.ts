@@ -122,8 +122,8 @@ function cardSummary(dir: string): string {
 
 /**
  * The trained models of @frugal/zoo that this API serves, under their zoo names: the OpenELM
- * base with its auxiliary model and KV predictor, the spam classifier, the Matryoshka embedder
- * and the extractive reader.
+ * base with its auxiliary model and KV predictor, the spam classifier and its APT-pruned copies
+ * (each density its own set), the Matryoshka embedder and the extractive reader.
  * Returns an empty map when the zoo is not there.
  */
 export function zooModelSets(dir = ZOO_DIR): Map<string, Map<string, Uint8Array>> {
@@ -144,8 +144,14 @@ export function zooModelSets(dir = ZOO_DIR): Map<string, Map<string, Uint8Array>
   // SpamAssassin labels: 1 = spam (training/data.py).
   const labels = ['ham', 'spam']
   sets.set('frugal-enc-spam', buildModelSet({ ...card('frugal-enc-spam'), labels, density: 1 }))
-  // The APT-pruned copies (frugal-enc-spam-apt40/-apt60) carry pruned heads and FFN widths that
-  // the runtime's BERT does not load yet: their upload is refused (422), so they are not served.
+  // The APT-pruned copies, each density its own set: APT's target density (the cards give the
+  // measured block density, 0.5999 and 0.3997).
+  for (const [name, density] of [
+    ['frugal-enc-spam-apt60', 0.6],
+    ['frugal-enc-spam-apt40', 0.4],
+  ] as const) {
+    if (existsSync(join(dir, name))) sets.set(name, buildModelSet({ ...card(name), labels, density }))
+  }
   sets.set('frugal-embed', buildModelSet(card('frugal-embed')))
   sets.set('frugal-reader', buildModelSet(card('frugal-reader')))
   return sets
