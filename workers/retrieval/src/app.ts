@@ -1,7 +1,7 @@
+import { errorResponse, routeNotFound } from '@frugal/worker-shared'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import type { Context, MiddlewareHandler } from 'hono'
-import { HTTPException } from 'hono/http-exception'
 import { endTime, setMetric, startTime, timing } from 'hono/timing'
 import { requireUploadToken } from './auth.ts'
 import type { AppEnv } from './env.ts'
@@ -343,41 +343,8 @@ export function createApp(store = new IndexStore()) {
     return (await c.env.ASSETS.fetch(c.req.raw.url)) as unknown as Response
   })
 
-  app.notFound((c) =>
-    c.json<ErrorBody>(
-      { error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } },
-      404,
-    ),
-  )
-
-  app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toBody(), err.status, err.headers)
-    if (err instanceof HTTPException) {
-      if (err.status === 400 && /json/i.test(err.message)) {
-        return c.json<ErrorBody>(
-          { error: { code: 'MALFORMED_JSON', message: 'the body is not valid JSON', field: 'body' } },
-          400,
-        )
-      }
-      if (err.status === 415) {
-        return c.json<ErrorBody>(
-          {
-            error: {
-              code: 'UNSUPPORTED_MEDIA_TYPE',
-              message: 'send the body as application/json',
-              field: 'content-type',
-            },
-          },
-          415,
-        )
-      }
-      const status = err.status
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'INVALID_REQUEST'
-      return c.json<ErrorBody>({ error: { code, message: err.message || 'invalid request' } }, status)
-    }
-    console.error('unhandled error', err)
-    return c.json<ErrorBody>({ error: { code: 'INTERNAL', message: 'internal error' } }, 500)
-  })
+  app.notFound(routeNotFound)
+  app.onError(errorResponse)
 
   return app
 }
