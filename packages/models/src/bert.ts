@@ -4,6 +4,7 @@ import {
   addInPlace,
   type Dense,
   dense,
+  encoderHookContext,
   layerNorm,
   loadAttention,
   loadDense,
@@ -197,17 +198,7 @@ export class Bert {
       })
       addInPlace(a.out, x)
       x = layerNorm(l.attnNorm, a.out, n, d)
-      const ctx = {
-        layer: i,
-        numLayers: this.numLayers,
-        stage: 'prefill' as const,
-        dim: d,
-        headDim: d / c.num_attention_heads,
-        keys: a.keyMean,
-        attention: a.probs
-          ? { probs: a.probs, heads: l.heads, queries: n, keys: n, keyTokens: tokens }
-          : undefined,
-      }
+      const ctx = encoderHookContext(i, this.numLayers, d, d / c.num_attention_heads, l.heads, a, n, tokens)
       const before = tokens
       let r = runHooks(hooks, { ...ctx, point: 'attention', hidden: x, tokens })
       ;({ hidden: x, tokens } = r)

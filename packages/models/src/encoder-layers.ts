@@ -1,5 +1,7 @@
 import { FlopCounter } from './flops.ts'
+import type { LayerHookContext } from './hooks.ts'
 import { kernels } from './kernels/index.ts'
+import type { TokenMeta } from './tokens.ts'
 import type { WeightStore } from './weights.ts'
 
 /** Weights of one multi-head self-attention (q/k/v/out projections, biases optional). */
@@ -186,4 +188,29 @@ export function patchify(
     }
   }
   return { patches, count, patchDim }
+}
+
+/**
+ * What an encoder block (BERT, ViT) shows its hooks after self-attention over `n` tokens, with no
+ * cache: every token is both a query and a key, so the attention statistics cover `[heads, n, n]`.
+ */
+export function encoderHookContext(
+  layer: number,
+  numLayers: number,
+  dim: number,
+  headDim: number,
+  heads: number,
+  a: SelfAttentionResult,
+  n: number,
+  tokens: TokenMeta,
+): Omit<LayerHookContext, 'point' | 'hidden' | 'tokens'> {
+  return {
+    layer,
+    numLayers,
+    stage: 'prefill',
+    dim,
+    headDim,
+    keys: a.keyMean,
+    attention: a.probs ? { probs: a.probs, heads, queries: n, keys: n, keyTokens: tokens } : undefined,
+  }
 }

@@ -4,6 +4,7 @@ import {
   addInPlace,
   type Dense,
   dense,
+  encoderHookContext,
   layerNorm,
   loadAttention,
   loadDense,
@@ -157,17 +158,16 @@ export class Vit {
         flops,
       })
       addInPlace(x, a.out)
-      const ctx = {
-        layer: i,
-        numLayers: this.numLayers,
-        stage: 'prefill' as const,
-        dim: d,
-        headDim: d / c.num_attention_heads,
-        keys: a.keyMean,
-        attention: a.probs
-          ? { probs: a.probs, heads: c.num_attention_heads, queries: n, keys: n, keyTokens: tokens }
-          : undefined,
-      }
+      const ctx = encoderHookContext(
+        i,
+        this.numLayers,
+        d,
+        d / c.num_attention_heads,
+        c.num_attention_heads,
+        a,
+        n,
+        tokens,
+      )
       let r = runHooks(hooks, { ...ctx, point: 'attention', hidden: x, tokens })
       ;({ hidden: x, tokens } = r)
       n = tokens.positions.length
