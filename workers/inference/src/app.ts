@@ -8,6 +8,7 @@ import {
   readUpload,
   requireUploadToken,
   shedLoad,
+  UPLOAD_BODY,
   validationHook,
 } from '@frugal/worker-shared'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
@@ -188,15 +189,7 @@ const putRoute = createRoute({
   security: [{ bearer: [] }],
   request: {
     params: NameParams,
-    body: {
-      required: true,
-      content: {
-        'application/x-tar': { schema: { type: 'string', format: 'binary' } },
-        'multipart/form-data': {
-          schema: { type: 'object', additionalProperties: { type: 'string', format: 'binary' } },
-        },
-      },
-    },
+    body: UPLOAD_BODY,
   },
   responses: {
     200: { description: 'Replaced the set served under this name', ...json(ModelSummary) },

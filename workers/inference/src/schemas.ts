@@ -16,15 +16,7 @@ export const ModelName = z
 
 export const NameParams = z.object({ name: ModelName })
 
-export const ErrorResponse = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: 'INVALID_REQUEST' }),
-      message: z.string(),
-      field: z.string().optional().openapi({ description: 'The request field at fault (a dotted path)' }),
-    }),
-  })
-  .openapi('Error')
+export { ErrorResponse } from '@frugal/worker-shared'
 
 const text = (what: string) =>
   z

@@ -1,4 +1,4 @@
-import { errorResponse, routeNotFound } from '@frugal/worker-shared'
+import { errorResponse, routeNotFound, UPLOAD_BODY } from '@frugal/worker-shared'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -139,15 +139,7 @@ const putRoute = createRoute({
   security: [{ bearer: [] }],
   request: {
     params: NameParams,
-    body: {
-      required: true,
-      content: {
-        'application/x-tar': { schema: { type: 'string', format: 'binary' } },
-        'multipart/form-data': {
-          schema: { type: 'object', additionalProperties: { type: 'string', format: 'binary' } },
-        },
-      },
-    },
+    body: UPLOAD_BODY,
   },
   responses: {
     200: { description: 'Replaced the set served under this name', ...json(IndexSummary) },

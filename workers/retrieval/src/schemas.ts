@@ -250,15 +250,7 @@ export const BatchResponse = z
   .object({ index: z.string(), results: z.array(SearchResponse) })
   .openapi('BatchSearchResponse')
 
-export const ErrorResponse = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: 'INVALID_REQUEST' }),
-      message: z.string(),
-      field: z.string().optional().openapi({ description: 'Dotted path of the request field at fault.' }),
-    }),
-  })
-  .openapi('Error')
+export { ErrorResponse } from '@frugal/worker-shared'
 
 export const FrontierPoint = z
   .object({

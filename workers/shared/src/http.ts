@@ -1,4 +1,4 @@
-import type { OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import type { Context, Env } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -43,6 +43,31 @@ export function errorResponses<S>(
         { description: text[s] ?? 'Error', content: { 'application/json': { schema } } },
       ]),
     )
+}
+
+/** The OpenAPI schema of the one error format (`{ error: { code, message, field? } }`). */
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'INVALID_REQUEST' }),
+      message: z.string(),
+      field: z.string().optional().openapi({ description: 'Dotted path of the request field at fault.' }),
+    }),
+  })
+  .openapi('Error')
+
+/** The request body of an upload route: a tar archive or a multipart form of the set's files. */
+export const UPLOAD_BODY = {
+  required: true,
+  content: {
+    'application/x-tar': { schema: { type: 'string' as const, format: 'binary' } },
+    'multipart/form-data': {
+      schema: {
+        type: 'object' as const,
+        additionalProperties: { type: 'string' as const, format: 'binary' },
+      },
+    },
+  },
 }
 
 /** The JSON answer to an error thrown anywhere in a request: `ApiError` as is, hono's own mapped, the rest a 500 without details. */

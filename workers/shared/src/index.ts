@@ -10,12 +10,14 @@ export {
 export { requireUploadToken } from './auth.ts'
 export { ApiError, type ApiErrorCode, type ErrorBody, invalid } from './errors.ts'
 export {
+  ErrorResponse,
   errorResponse,
   errorResponses,
   issueField,
   mountMeta,
   mountPrefix,
   routeNotFound,
+  UPLOAD_BODY,
   validationHook,
 } from './http.ts'
 export { byteLimit, limitBody, limitBodyBy, RETRY_AFTER_SECONDS, shedLoad, tooLarge } from './limits.ts'
